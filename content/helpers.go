@@ -21,10 +21,7 @@ const MaxReadSize = 16 << 20
 
 // WriteBlob stores the bytes of r as the blob desc. A nil error means the
 // content is stored at desc.Digest, whether this call wrote it or it was
-// there already (then r is not read at all). When the store resumes an
-// unfinished write, WriteBlob skips the bytes the store holds: by Seek when
-// r is an io.Seeker, by reading and discarding them otherwise. A stream
-// whose bytes do not match desc yields an error wrapping
+// there already (then r is not read at all). A stream whose bytes do not match desc yields an error wrapping
 // errdefs.ErrDigestMismatch and stores nothing.
 func WriteBlob(ctx context.Context, ing Ingester, desc ocispec.Descriptor, r io.Reader) (err error) {
 	w, err := ing.Writer(ctx, desc)
@@ -39,29 +36,10 @@ func WriteBlob(ctx context.Context, ing Ingester, desc ocispec.Descriptor, r io.
 			err = fmt.Errorf("close writer of %s: %w", desc.Digest, cerr)
 		}
 	}()
-	if err := skip(r, w.Offset()); err != nil {
-		return fmt.Errorf("write blob %s: resume at %d: %w", desc.Digest, w.Offset(), err)
-	}
 	if err := Copy(ctx, w, r); err != nil {
 		return fmt.Errorf("write blob %s: %w", desc.Digest, err)
 	}
 	return w.Commit(ctx)
-}
-
-// skip advances r by n bytes.
-func skip(r io.Reader, n int64) error {
-	if n == 0 {
-		return nil
-	}
-	if s, ok := r.(io.Seeker); ok {
-		_, err := s.Seek(n, io.SeekCurrent)
-		return err
-	}
-	m, err := io.CopyN(io.Discard, r, n)
-	if err == io.EOF {
-		return fmt.Errorf("stream ended after %d bytes: %w", m, errdefs.ErrDigestMismatch)
-	}
-	return err
 }
 
 // Copy copies r to w until r ends, checking ctx between chunks so a

@@ -66,24 +66,25 @@ type ReaderAt interface {
 //     touches storage. When the blob is committed already, Writer returns an
 //     error wrapping errdefs.ErrAlreadyExists and no Writer, so the caller
 //     can skip the download.
-//  2. The caller writes the blob's bytes starting at w.Offset(). Offset is
-//     usually 0, but a store may resume a write that an earlier writer of the
-//     same digest left unfinished (a killed process, a dropped connection):
-//     Offset then says how many bytes of the blob it holds already, and the
-//     caller sends the rest (an HTTP Range request, a Seek, or discarding
-//     that many bytes of its stream; WriteBlob does this). Bytes are hashed
-//     as they arrive. A write past desc.Size fails at once with
-//     errdefs.ErrDigestMismatch.
+//  2. The caller writes the blob's bytes in order. Offset starts at 0 and
+//     counts the bytes accepted, so a caller whose download drops halfway
+//     can keep the Writer and ask for the rest (an HTTP Range request from
+//     Offset) instead of starting over. Bytes are hashed as they arrive. A
+//     write that would go past desc.Size fails at once with an error
+//     wrapping errdefs.ErrDigestMismatch.
 //  3. Commit verifies the size and the digest, makes the bytes durable
 //     (fsync) and moves them into place atomically: a nil error means the
 //     content is stored at desc.Digest and readers see either all of it or
 //     nothing. A wrong size (shorter or longer) or wrong digest returns an
 //     error wrapping errdefs.ErrDigestMismatch and leaves nothing behind,
-//     neither a blob nor a resumable partial write. Committing a blob that
-//     another writer committed meanwhile succeeds (writes are idempotent).
+//     neither a blob nor a partial write. Committing a blob that another
+//     writer committed meanwhile succeeds (writes are idempotent). After
+//     Commit returns, successful or not, the write is over: Write and Commit
+//     fail with errdefs.ErrFailedPrecondition.
 //  4. Close releases the writer. Close without a successful Commit
-//     abandons the write: nothing becomes visible. Close after Commit is a
-//     no-op. Close must always be called.
+//     discards the bytes written: nothing becomes visible and nothing is
+//     left in storage. Close after Commit, and a second Close, do nothing.
+//     Close must always be called.
 //
 // Concurrent writers of the same digest are safe: each gets its own Writer,
 // and whichever commits first wins; the others' commits succeed too.
@@ -95,8 +96,8 @@ type Ingester interface {
 // is used by one goroutine at a time.
 type Writer interface {
 	io.Writer
-	// Offset is how many bytes of the blob the writer holds: bytes resumed
-	// from an earlier writer plus bytes accepted by Write.
+	// Offset is how many bytes Write has accepted: where the next byte of
+	// the blob goes.
 	Offset() int64
 	// Commit verifies and publishes the blob (see Ingester).
 	Commit(ctx context.Context) error
@@ -126,9 +127,10 @@ type Store interface {
 }
 
 // IngestPruner is implemented by stores that keep unfinished writes in
-// storage (so a later writer can resume them). PruneIngests removes those
-// that no live Writer holds, such as the leftovers of a killed process, and
-// returns how many it removed. GC calls it when the store implements it.
+// storage, where a process killed mid-write leaves them behind. PruneIngests
+// removes those that no live Writer (of any process) holds and returns how
+// many it removed; it never disturbs a write in progress. GC calls it when
+// the store implements it.
 type IngestPruner interface {
 	PruneIngests(ctx context.Context) (int, error)
 }
