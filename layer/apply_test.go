@@ -1,0 +1,331 @@
+package layer
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/berth-oci/berth/errdefs"
+	"github.com/berth-oci/berth/internal/fixture"
+	digest "github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
+)
+
+func TestApplyEntryTypes(t *testing.T) {
+	fixture.RequireRoot(t)
+	l := mkTar(t,
+		dir("etc/"),
+		reg("etc/passwd", "root:x:0:0::/root:/bin/sh\n").with(func(h *tar.Header) { h.Uid, h.Gid, h.Mode = 0, 42, 0o640 }),
+		reg("bin/su", "suid").with(func(h *tar.Header) { h.Uid, h.Mode = 1000, 0o4755 }),
+		sym("bin/sh", "/bin/busybox").with(func(h *tar.Header) { h.Uid, h.Gid = 7, 8 }),
+		hard("bin/su2", "bin/su"),
+		ent{hdr: tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Mode: 0o666, Devmajor: 1, Devminor: 3, ModTime: testTime}},
+		ent{hdr: tar.Header{Typeflag: tar.TypeBlock, Name: "dev/loop0", Mode: 0o660, Devmajor: 7, Devminor: 0, ModTime: testTime}},
+		ent{hdr: tar.Header{Typeflag: tar.TypeFifo, Name: "run/fifo", Mode: 0o600, ModTime: testTime}},
+		dir("tmp/").with(func(h *tar.Header) { h.Mode = 0o1777 }),
+		reg("usr/bin/ping", "ping").with(func(h *tar.Header) {
+			h.PAXRecords = map[string]string{"SCHILY.xattr.security.capability": string(capNetRaw()), "SCHILY.xattr.user.note": "hi"}
+		}),
+		reg(strings.Repeat("long/", 40)+"name-"+strings.Repeat("x", 200), "deep"),
+	)
+	root := applyAll(t, ApplyOptions{}, l)
+
+	if got := readFile(t, root+"/etc/passwd"); !strings.HasPrefix(got, "root:x") {
+		t.Errorf("etc/passwd = %q", got)
+	}
+	st := statT(t, root+"/etc/passwd")
+	if st.Gid != 42 || st.Mode&0o7777 != 0o640 {
+		t.Errorf("etc/passwd gid %d mode %o", st.Gid, st.Mode&0o7777)
+	}
+	if st := statT(t, root+"/bin/su"); st.Mode&0o7777 != 0o4755 || st.Uid != 1000 || st.Nlink != 2 {
+		t.Errorf("bin/su mode %o uid %d nlink %d, want setuid 4755, 1000, 2 links", st.Mode&0o7777, st.Uid, st.Nlink)
+	}
+	if target, _ := os.Readlink(root + "/bin/sh"); target != "/bin/busybox" {
+		t.Errorf("bin/sh -> %q", target)
+	}
+	if st := statT(t, root+"/bin/sh"); st.Uid != 7 || st.Gid != 8 {
+		t.Errorf("symlink owner %d:%d, want 7:8", st.Uid, st.Gid)
+	}
+	if st := statT(t, root+"/dev/null"); st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 1 || unix.Minor(st.Rdev) != 3 {
+		t.Errorf("dev/null mode %o rdev %d:%d", st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	}
+	if st := statT(t, root+"/dev/loop0"); st.Mode&unix.S_IFMT != unix.S_IFBLK {
+		t.Errorf("dev/loop0 is not a block device")
+	}
+	if st := statT(t, root+"/run/fifo"); st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Errorf("run/fifo is not a fifo")
+	}
+	if st := statT(t, root+"/tmp"); st.Mode&0o7777 != 0o1777 {
+		t.Errorf("tmp mode %o, want sticky 1777", st.Mode&0o7777)
+	}
+	buf := make([]byte, 64)
+	n, err := unix.Lgetxattr(root+"/usr/bin/ping", "security.capability", buf)
+	if err != nil || !bytes.Equal(buf[:n], capNetRaw()) {
+		t.Errorf("security.capability = %x, %v", buf[:max(n, 0)], err)
+	}
+	if fi := mustExist(t, root+"/etc/passwd"); !fi.ModTime().Equal(testTime) {
+		t.Errorf("etc/passwd mtime %v, want %v", fi.ModTime(), testTime)
+	}
+	if fi := mustExist(t, root+"/etc"); !fi.ModTime().Equal(testTime) {
+		t.Errorf("etc mtime %v: directory times must be set after their content", fi.ModTime())
+	}
+	mustExist(t, root+"/"+strings.Repeat("long/", 40)+"name-"+strings.Repeat("x", 200))
+}
+
+// capNetRaw is a v2 security.capability value granting cap_net_raw.
+func capNetRaw() []byte {
+	v := make([]byte, 20)
+	v[0], v[3] = 1, 2 // effective flag, revision 2
+	v[4+1] = 1 << 5   // permitted: cap_net_raw is bit 13
+	return v
+}
+
+func statT(t testing.TB, p string) *syscall.Stat_t {
+	t.Helper()
+	return mustExist(t, p).Sys().(*syscall.Stat_t)
+}
+
+func TestApplyWhiteouts(t *testing.T) {
+	fixture.RequireRoot(t)
+	base := mkTar(t,
+		reg("file1", "1"), dir("a/"), reg("a/file2", "2"), dir("b/"), reg("b/x", "x"), dir("c/"), reg("c/file3", "3"),
+		dir("o/"), reg("o/lower", "l"), dir("o/sub/"), reg("o/sub/lower", "l"),
+		dir("p/"), reg("p/lower", "l"),
+	)
+	top := mkTar(t,
+		wh(".wh.file1"), wh("a/.wh.file2"), wh(".wh.b"), reg("file4", "4"),
+		// opaque marker after this layer's own entries: they must stay
+		dir("o/"), reg("o/new", "n"), dir("o/sub/"), reg("o/sub/new", "n"), wh("o/.wh..wh..opq"),
+		// opaque marker first
+		wh("p/.wh..wh..opq"), reg("p/new", "n"),
+		// a whiteout of an entry of the same layer does not touch it
+		reg("same", "s"), wh(".wh.same"),
+		wh(".wh.never-existed"),
+	)
+	root := applyAll(t, ApplyOptions{}, base, top)
+	for _, gone := range []string{"file1", "a/file2", "b", "o/lower", "o/sub/lower", "p/lower"} {
+		mustNotExist(t, filepath.Join(root, gone))
+	}
+	for _, kept := range []string{"a", "c/file3", "file4", "o/new", "o/sub/new", "p/new", "same"} {
+		mustExist(t, filepath.Join(root, kept))
+	}
+	for _, p := range []string{".wh.file1", "a/.wh.file2", ".wh.b", "o/.wh..wh..opq", "p/.wh..wh..opq"} {
+		mustNotExist(t, filepath.Join(root, p))
+	}
+}
+
+func TestApplyOverlayFormat(t *testing.T) {
+	fixture.RequireRoot(t)
+	l := mkTar(t, dir("a/"), wh("a/.wh.gone"), reg("a/x", "x"), dir("o/"), wh("o/.wh..wh..opq"), reg("o/y", "y"),
+		dir("d/"), reg("d/z", "z"), wh(".wh.d"))
+	root := applyAll(t, ApplyOptions{Format: Overlay}, l)
+	if st := statT(t, root+"/a/gone"); st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != 0 {
+		t.Errorf("a/gone mode %o rdev %d, want a 0/0 char device", st.Mode, st.Rdev)
+	}
+	for _, d := range []string{"o", "d"} {
+		buf := make([]byte, 8)
+		n, err := unix.Lgetxattr(filepath.Join(root, d), "trusted.overlay.opaque", buf)
+		if err != nil || string(buf[:n]) != "y" {
+			t.Errorf("%s: trusted.overlay.opaque = %q, %v; want y", d, buf[:max(n, 0)], err)
+		}
+	}
+	mustExist(t, root+"/o/y")
+	mustExist(t, root+"/d/z")
+}
+
+func TestApplyDuplicatesLaterWins(t *testing.T) {
+	fixture.RequireRoot(t)
+	l := mkTar(t,
+		reg("f", "first"), reg("f", "second"),
+		reg("x", "file"), dir("x/"), reg("x/inside", "i"), // dir replaces file
+		dir("y/"), reg("y/inside", "i"), reg("y", "file now"), // file replaces dir
+		sym("s", "f"), reg("s", "not a link"),
+	)
+	root := applyAll(t, ApplyOptions{}, l)
+	if got := readFile(t, root+"/f"); got != "second" {
+		t.Errorf("f = %q", got)
+	}
+	mustExist(t, root+"/x/inside")
+	if got := readFile(t, root+"/y"); got != "file now" {
+		t.Errorf("y = %q", got)
+	}
+	if fi := mustExist(t, root+"/s"); !fi.Mode().IsRegular() {
+		t.Errorf("s is %v", fi.Mode())
+	}
+}
+
+func TestApplyDirectoryOverDirectoryKeepsChildren(t *testing.T) {
+	fixture.RequireRoot(t)
+	base := mkTar(t, dir("d/").with(func(h *tar.Header) {
+		h.PAXRecords = map[string]string{"SCHILY.xattr.user.old": "1"}
+	}), reg("d/child", "c"))
+	top := mkTar(t, dir("d/").with(func(h *tar.Header) { h.Mode, h.Uid = 0o700, 5 }))
+	root := applyAll(t, ApplyOptions{}, base, top)
+	mustExist(t, root+"/d/child")
+	if st := statT(t, root+"/d"); st.Mode&0o777 != 0o700 || st.Uid != 5 {
+		t.Errorf("d mode %o uid %d, want the new attributes", st.Mode&0o777, st.Uid)
+	}
+	if _, err := unix.Lgetxattr(root+"/d", "user.old", nil); err == nil {
+		t.Errorf("d kept user.old: a directory entry's attributes replace the old ones")
+	}
+}
+
+func TestApplyCompressionAndDigests(t *testing.T) {
+	fixture.RequireRoot(t)
+	raw := mkTar(t, dir("a/"), reg("a/b", strings.Repeat("content ", 1000)))
+	diffID := digest.FromBytes(raw)
+	for _, c := range []Compression{None, Gzip, Zstd} {
+		t.Run(c.String(), func(t *testing.T) {
+			blob := append(compress(t, raw, c), 0) // trailing byte: must be hashed too (tar and none only)
+			if c != None {
+				blob = blob[:len(blob)-1]
+			}
+			d := digest.FromBytes(blob)
+			root := t.TempDir()
+			res, err := Apply(context.Background(), root, bytes.NewReader(blob), ApplyOptions{MediaType: c.MediaType(), Digest: d, DiffID: digest.FromBytes(trimOrKeep(raw, blob, c))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Digest != d || res.CompressedSize != int64(len(blob)) {
+				t.Errorf("result %+v, want digest %s size %d", res, d, len(blob))
+			}
+			if c != None && res.DiffID != diffID {
+				t.Errorf("diffID %s, want %s", res.DiffID, diffID)
+			}
+			mustExist(t, root+"/a/b")
+
+			_, err = Apply(context.Background(), t.TempDir(), bytes.NewReader(blob), ApplyOptions{DiffID: digest.FromString("other")})
+			if !errors.Is(err, errdefs.ErrDigestMismatch) || !strings.Contains(err.Error(), digest.FromString("other").String()) {
+				t.Errorf("wrong diffID: %v, want a digest mismatch naming both", err)
+			}
+			_, err = Apply(context.Background(), t.TempDir(), bytes.NewReader(blob), ApplyOptions{Digest: digest.FromString("other")})
+			if !errors.Is(err, errdefs.ErrDigestMismatch) || !strings.Contains(err.Error(), d.String()) {
+				t.Errorf("wrong digest: %v, want a digest mismatch naming both", err)
+			}
+		})
+	}
+}
+
+func trimOrKeep(raw, blob []byte, c Compression) []byte {
+	if c == None {
+		return blob
+	}
+	return raw
+}
+
+func TestApplyMediaTypeMismatchUsesMagic(t *testing.T) {
+	fixture.RequireRoot(t)
+	raw := mkTar(t, reg("f", "x"))
+	for _, mt := range []string{"application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip", ""} {
+		if _, err := Apply(context.Background(), t.TempDir(), bytes.NewReader(raw), ApplyOptions{MediaType: mt}); err != nil {
+			t.Errorf("uncompressed tar declared %q: %v", mt, err)
+		}
+	}
+	_, err := Apply(context.Background(), t.TempDir(), bytes.NewReader(raw), ApplyOptions{MediaType: "application/vnd.oci.image.config.v1+json"})
+	if !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Errorf("config media type: %v, want invalid argument", err)
+	}
+	_, err = Apply(context.Background(), t.TempDir(), strings.NewReader("definitely not a tar, not gzip either......"), ApplyOptions{MediaType: "application/vnd.oci.image.layer.v1.tar+gzip"})
+	if !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Errorf("garbage declared gzip: %v, want invalid argument", err)
+	}
+}
+
+func TestApplyIDMapping(t *testing.T) {
+	fixture.RequireRoot(t)
+	l := mkTar(t, reg("f", "x").with(func(h *tar.Header) { h.Uid, h.Gid = 1000, 1000 }), dir("d/"),
+		reg("cap", "c").with(func(h *tar.Header) {
+			h.PAXRecords = map[string]string{"SCHILY.xattr.security.capability": string(capNetRaw())}
+		}))
+	m := []IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	root := applyAll(t, ApplyOptions{UIDMap: m, GIDMap: m}, l)
+	if st := statT(t, root+"/f"); st.Uid != 101000 || st.Gid != 101000 {
+		t.Errorf("f owned by %d:%d, want 101000:101000", st.Uid, st.Gid)
+	}
+	if st := statT(t, root+"/d"); st.Uid != 100000 {
+		t.Errorf("d owned by %d, want 100000", st.Uid)
+	}
+	buf := make([]byte, 64)
+	n, err := unix.Lgetxattr(root+"/cap", "security.capability", buf)
+	if err != nil || n != 24 || buf[3] != 3 {
+		t.Errorf("capability %x, %v: want a v3 capability bound to the mapped root", buf[:max(n, 0)], err)
+	}
+
+	out := mkTar(t, reg("f", "x").with(func(h *tar.Header) { h.Uid = 70000 }))
+	_, err = Apply(context.Background(), t.TempDir(), bytes.NewReader(out), ApplyOptions{UIDMap: m, GIDMap: m})
+	if !errors.Is(err, errdefs.ErrInvalidArgument) || !strings.Contains(err.Error(), "70000") {
+		t.Errorf("uid outside mapping: %v", err)
+	}
+}
+
+func TestApplyRootless(t *testing.T) {
+	var warnings []string
+	l := mkTar(t,
+		dir("ro/").with(func(h *tar.Header) { h.Mode = 0o555 }), reg("ro/f", "x"),
+		ent{hdr: tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Mode: 0o666, Devmajor: 1, Devminor: 3}},
+		reg("owned", "x").with(func(h *tar.Header) { h.Uid = 1234 }),
+	)
+	root := applyAll(t, ApplyOptions{Rootless: true, Warn: func(m string) { warnings = append(warnings, m) }}, l)
+	mustExist(t, root+"/ro/f")
+	mustNotExist(t, root+"/dev/null")
+	if st := statT(t, root+"/ro"); st.Mode&0o777 != 0o555 {
+		t.Errorf("ro mode %o, want 555 restored at the end", st.Mode&0o777)
+	}
+	if st := statT(t, root+"/owned"); int(st.Uid) != os.Geteuid() {
+		t.Errorf("rootless chowned to %d", st.Uid)
+	}
+	if len(warnings) == 0 || !strings.Contains(strings.Join(warnings, "\n"), "dev/null") {
+		t.Errorf("warnings %q, want one about dev/null", warnings)
+	}
+	os.Chmod(root+"/ro", 0o755) // let t.TempDir clean up as a non-root user
+}
+
+func TestApplySparse(t *testing.T) {
+	fixture.RequireRoot(t)
+	gnutar := fixture.RequireTool(t, "tar")
+	src := t.TempDir()
+	f, err := os.Create(src + "/sparse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte("head"), 0)
+	f.WriteAt([]byte("middle"), 8<<20)
+	f.Truncate(32 << 20)
+	f.Close()
+	for _, format := range []string{"gnu", "posix"} {
+		out, err := execOutput(gnutar, "--sparse", "--format="+format, "-C", src, "-cf", "-", "sparse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		root := applyAll(t, ApplyOptions{}, out)
+		st := statT(t, root+"/sparse")
+		if st.Size != 32<<20 || st.Blocks*512 > 1<<20 {
+			t.Errorf("%s: size %d with %d bytes allocated, want 32 MiB mostly holes", format, st.Size, st.Blocks*512)
+		}
+		b := make([]byte, 6)
+		g, _ := os.Open(root + "/sparse")
+		g.ReadAt(b, 8<<20)
+		g.Close()
+		if string(b) != "middle" {
+			t.Errorf("%s: content at 8 MiB %q", format, b)
+		}
+	}
+}
+
+func TestApplyCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Apply(ctx, t.TempDir(), bytes.NewReader(mkTar(t, reg("f", "x"))), ApplyOptions{Rootless: true})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled apply: %v", err)
+	}
+}
+
+var _ = time.Now
