@@ -23,8 +23,8 @@ import (
 // attached to a kept image survive. When s implements IngestPruner, GC then
 // removes unfinished writes that no live writer holds.
 //
-// GC deletes nothing when the graph from roots cannot be read (see
-// Reachable). It must not run while another goroutine or process commits
+// With no roots, nothing is kept. GC deletes nothing when the graph from
+// roots cannot be read (see Reachable). It must not run while another goroutine or process commits
 // blobs that roots do not reach yet (an image being pulled before its tag
 // is recorded): callers serialize GC with such writes, as the layout and
 // the engine do with their locks.

@@ -30,8 +30,10 @@ type Info struct {
 	CreatedAt time.Time
 }
 
-// Provider reads committed blobs. A Provider never returns bytes that were
-// not verified against their digest when they were written.
+// Provider reads committed blobs. Blobs written through an Ingester were
+// verified on the way in; a store shared with other tools (an image layout
+// that skopeo or umoci also writes) may hold files they wrote, so a reader
+// that must be sure verifies what it reads, as ReadBlob does.
 type Provider interface {
 	// ReaderAt opens the blob desc.Digest. Only desc.Digest is consulted: the
 	// size and media type are the caller's to check (ReadBlob does). It

@@ -9,9 +9,8 @@
 // temporary file is held under an flock(2) lock for the life of its writer;
 // a file nobody holds belongs to a dead writer and PruneIngests removes it.
 //
-// Committed blobs are made read-only (0444), as containerd does: they never
-// change, and the mode still lets every tool read them. Deleting a blob
-// needs write permission on its directory only.
+// Committed blobs get mode 0644, as skopeo gives them, so umoci, skopeo and
+// other users can read them and skopeo can copy into a layout berth wrote.
 package local
 
 import (

@@ -16,9 +16,12 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// blobMode is the mode of a committed blob: content never changes once its
-// name is its hash, and everyone who can reach the store may read it.
-const blobMode = 0o444
+// blobMode is the mode of a committed blob, the mode skopeo gives blobs
+// too: everyone who can reach the store may read it. Not read-only (as
+// containerd makes its private store): skopeo copying into a layout rewrites
+// an existing manifest blob in place, which fails for a non-root owner on
+// a 0444 file.
+const blobMode = 0o644
 
 // Writer opens a write of the blob desc; see content.Ingester. A blob file
 // already present whose size differs from desc.Size is treated as damaged:
