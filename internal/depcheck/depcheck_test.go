@@ -35,7 +35,7 @@ var rules = []rule{
 	{pkg: "registry/...", allow: append([]string{"content", "image", "registry"}, base...), forbidExt: []string{"github.com/opencontainers/runtime-spec"}},
 	{pkg: "runtime/...", allow: append([]string{"runtime"}, base...), forbidExt: []string{"github.com/opencontainers/image-spec"}},
 	{pkg: "internal/runtimecli/...", allow: append([]string{"runtime", "internal/runtimecli"}, base...), forbidExt: []string{"github.com/opencontainers/image-spec"}},
-	{pkg: "engine/...", allow: append([]string{"image", "content", "layout", "layer", "bundle", "registry", "runtime", "engine", "internal/fixture"}, base...)},
+	{pkg: "engine/...", allow: append([]string{"image", "content", "layout", "layer", "bundle", "registry", "runtime", "engine"}, base...)},
 	{pkg: "internal/cli/...", allow: append([]string{"image", "content", "layout", "layer", "bundle", "registry", "engine", "internal/cli"}, base...)},
 	{pkg: "cmd/berth", allow: []string{"internal/cli"}},
 	{pkg: "cmd/berth-runtime", allow: []string{"internal/runtimecli", "runtime/linux/nsenter"}},
