@@ -38,3 +38,29 @@ func IsConfig(mt string) bool {
 func IsSchema1(mt string) bool {
 	return mt == MediaTypeDockerSchema1 || mt == MediaTypeDockerSchema1Signed
 }
+
+// IsLayer reports whether mt names a filesystem layer berth knows how to
+// apply: the OCI layer types (non-distributable ones included) and Docker's.
+func IsLayer(mt string) bool {
+	switch mt {
+	case ocispec.MediaTypeImageLayer, ocispec.MediaTypeImageLayerGzip, ocispec.MediaTypeImageLayerZstd,
+		ocispec.MediaTypeImageLayerNonDistributable, ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck // still read
+		ocispec.MediaTypeImageLayerNonDistributableZstd, //nolint:staticcheck // still read
+		MediaTypeDockerLayer, MediaTypeDockerLayerGzip, MediaTypeDockerLayerZstd, MediaTypeDockerForeignLayer:
+		return true
+	}
+	return false
+}
+
+// IsNonDistributable reports whether mt names a layer that registries do not
+// serve (Docker's foreign layers, OCI's deprecated non-distributable ones):
+// its content comes from the descriptor's urls, and copies leave it behind.
+func IsNonDistributable(mt string) bool {
+	switch mt {
+	case MediaTypeDockerForeignLayer,
+		ocispec.MediaTypeImageLayerNonDistributable, ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck // still read
+		ocispec.MediaTypeImageLayerNonDistributableZstd: //nolint:staticcheck // still read
+		return true
+	}
+	return false
+}
