@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/berth-oci/berth/errdefs"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,12 +45,16 @@ type node struct {
 	path string // for error messages
 }
 
+// walkOnly makes every resolver use the walk, as on a kernel without
+// openat2; tests set it to run their hostile cases through both paths.
+var walkOnly = false
+
 func openRootFS(dir string, rootless bool, uid, gid int) (*rootFS, error) {
 	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open root", Path: dir, Err: err}
 	}
-	return &rootFS{res: resolver{root: fd}, rootless: rootless, parentUID: uid, parentGID: gid, cacheFd: -1}, nil
+	return &rootFS{res: resolver{root: fd, noOpenat: walkOnly}, rootless: rootless, parentUID: uid, parentGID: gid, cacheFd: -1}, nil
 }
 
 func (r *rootFS) close() error {
@@ -76,6 +81,9 @@ func (r *rootFS) dir(p string, create bool) (int, error) {
 		mkdir = nil
 	}
 	fd, err := r.res.openDir(p, mkdir)
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		return -1, fmt.Errorf("%w: %w", errdefs.ErrInvalidArgument, err)
+	}
 	if err != nil {
 		return -1, err
 	}
@@ -208,17 +216,14 @@ func removeAt(dirfd int, name string, isDir, rootless bool) error {
 	return unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
 }
 
-// readDir lists the names in directory p.
+// readDir lists the names in directory p, resolved as a parent is (a
+// symlink to a directory inside the root counts as that directory).
 func (r *rootFS) readDir(p string) ([]string, error) {
-	n, err := r.at(p)
+	dfd, err := r.dir(p, false)
 	if err != nil {
 		return nil, err
 	}
-	name := n.name
-	if name == "" {
-		name = "."
-	}
-	fd, err := unix.Openat(n.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(dfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: p, Err: err}
 	}
