@@ -87,7 +87,7 @@ type hostileCase struct {
 	name     string
 	layers   func(s *sandbox) [][]byte
 	opts     ApplyOptions
-	wantErr  bool               // the layer must be refused
+	wantErr  bool                           // the layer must be refused
 	contains func(t testing.TB, s *sandbox) // for a contained case: what must be true in root
 }
 
@@ -151,7 +151,7 @@ func hostileCases(t testing.TB) []hostileCase {
 				}
 			}},
 		{name: "devices when not allowed", opts: ApplyOptions{Rootless: true},
-			layers: one(ent{hdr: tar.Header{Typeflag: tar.TypeBlock, Name: "dev/sda", Mode: 0o660, Devmajor: 8}}),
+			layers:   one(ent{hdr: tar.Header{Typeflag: tar.TypeBlock, Name: "dev/sda", Mode: 0o660, Devmajor: 8}}),
 			contains: func(t testing.TB, s *sandbox) { mustNotExist(t, filepath.Join(s.root, "dev/sda")) }},
 		{name: "overlay xattr from the tar is refused", layers: one(dir("d/").with(func(h *tar.Header) {
 			h.PAXRecords = map[string]string{"SCHILY.xattr.trusted.overlay.redirect": "/etc"}
