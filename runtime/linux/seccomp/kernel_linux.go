@@ -1,0 +1,56 @@
+package seccomp
+
+import (
+	"sync"
+	"unsafe"
+
+	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
+)
+
+// kernelFlags is the set of filter flags this kernel accepts. A flag is
+// probed by loading no program with it: a kernel that knows the flag fails
+// on the NULL program (EFAULT), one that does not rejects the flag (EINVAL).
+// Nothing is installed either way.
+var kernelFlags = sync.OnceValue(func() uint {
+	var ok uint
+	for _, bit := range flags {
+		probe := bit
+		if bit == unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV {
+			probe |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER // meaningless alone
+		}
+		_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(probe), 0)
+		if errno == unix.EFAULT {
+			ok |= bit
+		}
+	}
+	return ok
+})
+
+var (
+	actionsMu    sync.Mutex
+	actionsAvail = map[uint32]bool{}
+)
+
+// kernelHasAction reports whether the kernel implements act
+// (SECCOMP_GET_ACTION_AVAIL, Linux 4.14; older kernels have only the
+// original actions and reject the query).
+func kernelHasAction(act libseccomp.ScmpAction) bool {
+	ret, ok := kernelActions[act&0xffff]
+	if !ok {
+		return false
+	}
+	actionsMu.Lock()
+	defer actionsMu.Unlock()
+	if avail, ok := actionsAvail[ret]; ok {
+		return avail
+	}
+	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&ret)))
+	avail := errno == 0
+	if errno == unix.EINVAL {
+		avail = ret == unix.SECCOMP_RET_KILL_THREAD || ret == unix.SECCOMP_RET_TRAP ||
+			ret == unix.SECCOMP_RET_ERRNO || ret == unix.SECCOMP_RET_TRACE || ret == unix.SECCOMP_RET_ALLOW
+	}
+	actionsAvail[ret] = avail
+	return avail
+}
