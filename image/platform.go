@@ -36,7 +36,9 @@ var (
 // Host returns the platform berth runs on, normalized: GOOS/GOARCH, with the
 // CPU variant read from /proc/cpuinfo where one matters (arm: v5 to v8;
 // arm64: v8; amd64: the x86-64 microarchitecture level, v2 to v4, omitted for
-// the baseline v1).
+// the baseline v1). It says what the host can run; to label an image built
+// here, use a plain GOOS/GOARCH platform, since the build does not need the
+// host's level.
 func Host() ocispec.Platform {
 	hostOnce.Do(func() {
 		hostPlatform = Normalize(ocispec.Platform{
