@@ -5,7 +5,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -21,22 +23,36 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 // Main runs the berth command line with args and returns the exit status.
-func Main(args []string) int {
+func Main(args []string) int { return Run(args, os.Stdout, os.Stderr) }
+
+// Run is Main with the output streams given, for tests.
+func Run(args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return 0
 	}
+	code := 125
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(os.Stderr, "berth:", ee.err)
-		}
-		return ee.code
+		code, err = ee.code, ee.err
 	}
-	fmt.Fprintln(os.Stderr, "berth:", err)
-	return 125
+	if err != nil {
+		printError(stderr, err)
+	}
+	return code
+}
+
+// printError writes err, one "berth: " line per problem.
+func printError(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line != "" {
+			fmt.Fprintln(w, "berth:", line)
+		}
+	}
 }
 
 func newRoot() *cobra.Command {
@@ -47,6 +63,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newImageCommand())
+	root.AddCommand(newImageCommand(), newSaveCommand(), newLoadCommand())
 	return root
 }
