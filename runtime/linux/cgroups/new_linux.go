@@ -1,0 +1,67 @@
+package cgroups
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+
+	"github.com/berth-oci/berth/errdefs"
+)
+
+// New picks the manager for this host's layout (v1, v2 or hybrid, read from
+// mountinfo and the caller's /proc/self/cgroup) and the directories the
+// container's cgroup has in each hierarchy. Nothing is created until Create.
+func New(c Config) (Manager, error) {
+	if c.Systemd {
+		return nil, fmt.Errorf("systemd cgroup driver is not implemented; use cgroupfs: %w", errdefs.ErrNotImplemented)
+	}
+	inner, err := innerPath(c)
+	if err != nil {
+		return nil, err
+	}
+	h, err := readHost(c.ProcDir)
+	if err != nil {
+		return nil, err
+	}
+	mode, err := h.mode()
+	if err != nil {
+		return nil, err
+	}
+	paths := make(map[string]string)
+	for _, hy := range h.v1 {
+		dir := dirIn(hy, inner, false)
+		for _, ctrl := range hy.controllers {
+			paths[ctrl] = dir
+		}
+	}
+	if h.v2 != nil {
+		paths[UnifiedKey] = dirIn(*h.v2, inner, true)
+	}
+	return newManager(Saved{Mode: mode, Paths: paths, Rootless: c.Rootless}), nil
+}
+
+// Load rebuilds the manager from what Saved returned, reading nothing from
+// the host: the directories are where they were when the container was made.
+func Load(s Saved) (Manager, error) {
+	switch s.Mode {
+	case ModeV1, ModeV2, ModeHybrid:
+	default:
+		return nil, fmt.Errorf("load cgroup state: unknown mode %q: %w", s.Mode, errdefs.ErrInvalidArgument)
+	}
+	if len(s.Paths) == 0 {
+		return nil, fmt.Errorf("load cgroup state: no paths: %w", errdefs.ErrInvalidArgument)
+	}
+	for k, p := range s.Paths {
+		if !filepath.IsAbs(p) || filepath.Clean(p) != p {
+			return nil, fmt.Errorf("load cgroup state: path %q for %s is not clean and absolute: %w", p, k, errdefs.ErrInvalidArgument)
+		}
+	}
+	if _, ok := s.Paths[UnifiedKey]; s.Mode != ModeV1 && !ok {
+		return nil, fmt.Errorf("load cgroup state: mode %s without a %s path: %w", s.Mode, UnifiedKey, errdefs.ErrInvalidArgument)
+	}
+	return newManager(s), nil
+}
+
+func newManager(s Saved) *manager {
+	return &manager{mode: s.Mode, paths: maps.Clone(s.Paths), rootless: s.Rootless}
+}
