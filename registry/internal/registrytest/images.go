@@ -1,0 +1,125 @@
+package registrytest
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/berth-oci/berth/content"
+	digest "github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Image is a random image written to a content store.
+type Image struct {
+	Manifest     ocispec.Descriptor
+	ManifestData []byte
+	Config       ocispec.Descriptor
+	Layers       []ocispec.Descriptor
+}
+
+// Put stores data as a blob of media type mt and returns its descriptor.
+func Put(t testing.TB, ing content.Ingester, mt string, data []byte) ocispec.Descriptor {
+	t.Helper()
+	d := ocispec.Descriptor{MediaType: mt, Digest: digest.FromBytes(data), Size: int64(len(data))}
+	if err := content.WriteBlob(context.Background(), ing, d, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// PutJSON stores v marshalled as a blob of media type mt.
+func PutJSON(t testing.TB, ing content.Ingester, mt string, v any) (ocispec.Descriptor, []byte) {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Put(t, ing, mt, data), data
+}
+
+// Layer makes a gzipped tar holding one file of size random bytes and
+// returns it with its DiffID.
+func Layer(t testing.TB, name string, size int64) ([]byte, digest.Digest) {
+	t.Helper()
+	var tarBuf bytes.Buffer
+	tw := tar.NewWriter(&tarBuf)
+	must(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}))
+	_, err := io.CopyN(tw, rand.Reader, size)
+	must(t, err)
+	must(t, tw.Close())
+	diffID := digest.FromBytes(tarBuf.Bytes())
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	must(t, err)
+	_, err = zw.Write(tarBuf.Bytes())
+	must(t, err)
+	must(t, zw.Close())
+	return gz.Bytes(), diffID
+}
+
+// NewImage writes a random image of n layers of about size bytes each for
+// platform into ing.
+func NewImage(t testing.TB, ing content.Ingester, n int, size int64, platform ocispec.Platform) Image {
+	t.Helper()
+	var img Image
+	cfg := ocispec.Image{Platform: platform, RootFS: ocispec.RootFS{Type: "layers"}}
+	cfg.Config.Cmd = []string{"/bin/sh"}
+	for i := 0; i < n; i++ {
+		data, diffID := Layer(t, fmt.Sprintf("layer-%d", i), size)
+		img.Layers = append(img.Layers, Put(t, ing, ocispec.MediaTypeImageLayerGzip, data))
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, diffID)
+	}
+	img.Config, _ = PutJSON(t, ing, ocispec.MediaTypeImageConfig, cfg)
+	m := ocispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
+		Config: img.Config, Layers: img.Layers,
+	}
+	img.Manifest, img.ManifestData = PutJSON(t, ing, ocispec.MediaTypeImageManifest, m)
+	p := platform
+	img.Manifest.Platform = &p
+	return img
+}
+
+// NewIndex writes an index of imgs (with their platforms) into ing.
+func NewIndex(t testing.TB, ing content.Ingester, imgs ...Image) (ocispec.Descriptor, []byte) {
+	t.Helper()
+	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
+	for _, img := range imgs {
+		idx.Manifests = append(idx.Manifests, img.Manifest)
+	}
+	return PutJSON(t, ing, ocispec.MediaTypeImageIndex, idx)
+}
+
+// WriteLayout makes dir an OCI image layout whose blobs are in dir/blobs
+// (where a content/local store rooted there puts them) and whose index.json
+// names root with tag.
+func WriteLayout(t testing.TB, dir, tag string, root ocispec.Descriptor) {
+	t.Helper()
+	root.Platform = nil
+	root.Annotations = map[string]string{ocispec.AnnotationRefName: tag}
+	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{root}}
+	data, err := json.Marshal(idx)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "index.json"), data, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, ocispec.ImageLayoutFile), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644))
+}
+
+// ReadLayoutIndex returns the manifests of dir/index.json.
+func ReadLayoutIndex(t testing.TB, dir string) []ocispec.Descriptor {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	must(t, err)
+	var idx ocispec.Index
+	must(t, json.Unmarshal(data, &idx))
+	return idx.Manifests
+}
