@@ -436,4 +436,3 @@ func readXattrs(dirfd int, name, rel string) (map[string][]byte, error) {
 	}
 	return out, nil
 }
-
