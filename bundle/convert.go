@@ -33,6 +33,9 @@ type Options struct {
 	Entrypoint *[]string
 	// Cmd replaces the image's Cmd when not empty.
 	Cmd []string
+	// DefaultArgs run when the image and the options give no command;
+	// without them that is an error.
+	DefaultArgs []string
 	// Env entries are added, replacing image entries of the same name.
 	Env        []string
 	WorkingDir string
@@ -101,6 +104,9 @@ func processArgs(c ocispec.ImageConfig, o Options) ([]string, error) {
 		cmd = o.Cmd
 	}
 	args := append(append([]string{}, entrypoint...), cmd...)
+	if len(args) == 0 {
+		args = append(args, o.DefaultArgs...)
+	}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("the image has neither Entrypoint nor Cmd: give a command: %w", errdefs.ErrInvalidArgument)
 	}

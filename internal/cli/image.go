@@ -19,7 +19,8 @@ image whose org.opencontainers.image.ref.name is NAME. NAME may be left out
 when the layout holds a single image.`,
 	}
 	cmd.AddCommand(newImageLsCommand(), newImageInspectCommand(), newImageTagCommand(), newImageRmCommand(),
-		newImageGCCommand(), newImageValidateCommand(), newImageInitCommand())
+		newImageGCCommand(), newImageValidateCommand(), newImageInitCommand(),
+		newImageUnpackCommand(), newImageRepackCommand(), newImageNewCommand(), newImageConfigCommand())
 	return cmd
 }
 

@@ -31,7 +31,7 @@ var rules = []rule{
 	{pkg: "content/...", allow: append([]string{"image", "content"}, base...), forbidExt: []string{"github.com/opencontainers/runtime-spec"}},
 	{pkg: "layout/...", allow: append([]string{"content", "image", "layout"}, base...), forbidExt: []string{"github.com/opencontainers/runtime-spec"}},
 	{pkg: "layer/...", allow: append([]string{"layer"}, base...), forbidExt: []string{"github.com/opencontainers/runtime-spec"}},
-	{pkg: "bundle/...", allow: append([]string{"image", "bundle"}, base...)},
+	{pkg: "bundle/...", allow: append([]string{"image", "content", "layer", "bundle"}, base...)},
 	{pkg: "registry/...", allow: append([]string{"content", "image", "registry"}, base...), forbidExt: []string{"github.com/opencontainers/runtime-spec"}},
 	{pkg: "runtime/...", allow: append([]string{"runtime"}, base...), forbidExt: []string{"github.com/opencontainers/image-spec"}},
 	{pkg: "internal/runtimecli/...", allow: append([]string{"runtime", "internal/runtimecli"}, base...), forbidExt: []string{"github.com/opencontainers/image-spec"}},
