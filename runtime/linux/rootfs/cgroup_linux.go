@@ -60,7 +60,8 @@ func (m *mounter) cgroup2(dest string, mnt specs.Mount, o mountOptions) error {
 // cgroup mount (which shows the cgroup namespace's root) when the container
 // has a cgroup namespace, else a bind of the container's own cgroup.
 func (m *mounter) cgroup1(dest string, o mountOptions) error {
-	hs, err := m.hierarchies()
+	cgroupns := newNamespace(m.spec, specs.CgroupNamespace)
+	hs, err := m.hierarchies(!cgroupns)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,6 @@ func (m *mounter) cgroup1(dest string, o mountOptions) error {
 	}
 	attr := o.attr.then(o.recAttr)
 	ro := attr.Set & unix.MOUNT_ATTR_RDONLY
-	cgroupns := newNamespace(m.spec, specs.CgroupNamespace)
 	for _, h := range hs {
 		sub := path.Join(dest, h.dir)
 		if cgroupns {
@@ -113,9 +113,9 @@ type hierarchy struct {
 }
 
 // hierarchies lists the v1 hierarchies mounted on the host, in mount order,
-// with the cgroup the calling process (the container's init, already in its
-// cgroups) belongs to in each.
-func (m *mounter) hierarchies() ([]hierarchy, error) {
+// and, with sources, the host directory of the cgroup the calling process
+// (the container's init, already in its cgroups) belongs to in each.
+func (m *mounter) hierarchies(sources bool) ([]hierarchy, error) {
 	b, err := m.k.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
@@ -128,10 +128,10 @@ func (m *mounter) hierarchies() ([]hierarchy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return matchHierarchies(mounts, own)
+	return matchHierarchies(mounts, own, sources)
 }
 
-func matchHierarchies(mounts []mountEntry, own map[string]string) ([]hierarchy, error) {
+func matchHierarchies(mounts []mountEntry, own map[string]string, sources bool) ([]hierarchy, error) {
 	var hs []hierarchy
 	seen := map[string]bool{}
 	for _, mnt := range mounts {
@@ -142,13 +142,17 @@ func matchHierarchies(mounts []mountEntry, own map[string]string) ([]hierarchy, 
 			if ctrls == "" || seen[ctrls] || !hasAll(mnt.SuperOpts, strings.Split(ctrls, ",")) {
 				continue
 			}
-			rel, ok := strings.CutPrefix(cg, strings.TrimSuffix(mnt.Root, "/"))
-			if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
-				return nil, fmt.Errorf("cgroup %s of hierarchy %s is outside the host's mount of it at %s (root %s): %w",
-					cg, ctrls, mnt.Mountpoint, mnt.Root, errdefs.ErrFailedPrecondition)
+			h := hierarchy{dir: path.Base(mnt.Mountpoint), controllers: strings.Split(ctrls, ",")}
+			if sources {
+				rel, ok := strings.CutPrefix(cg, strings.TrimSuffix(mnt.Root, "/"))
+				if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+					return nil, fmt.Errorf("cgroup %s of hierarchy %s is outside the host's mount of it at %s (root %s): %w",
+						cg, ctrls, mnt.Mountpoint, mnt.Root, errdefs.ErrFailedPrecondition)
+				}
+				h.source = mnt.Mountpoint + rel
 			}
 			seen[ctrls] = true
-			hs = append(hs, hierarchy{dir: path.Base(mnt.Mountpoint), controllers: strings.Split(ctrls, ","), source: mnt.Mountpoint + rel})
+			hs = append(hs, h)
 		}
 	}
 	return hs, nil
