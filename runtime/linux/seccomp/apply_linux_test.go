@@ -117,6 +117,19 @@ func TestApplyDefaultErrnoWithAllowList(t *testing.T) {
 	}
 }
 
+// A filter compiled in the parent and loaded in the child behaves the same.
+func TestLoadEncodedFilter(t *testing.T) {
+	profile := denyMkdir(specs.ActErrno, uintp(uint(unix.EMLINK)))
+	enc, err := mustCompile(t, &profile).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runChild(t, plan{Encoded: enc, Argv: []string{"busybox", "mkdir", filepath.Join(t.TempDir(), "x")}})
+	if !strings.Contains(r.stderr, errnoText(unix.EMLINK)) {
+		t.Errorf("busybox mkdir under an encoded filter: %s", r)
+	}
+}
+
 func TestApplyTsync(t *testing.T) {
 	profile := denyMkdir(specs.ActErrno, uintp(uint(unix.EXDEV)))
 	profile.Flags = []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_TSYNC", specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow}

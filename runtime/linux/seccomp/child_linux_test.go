@@ -29,6 +29,7 @@ type plan struct {
 	State   specs.ContainerProcessState // sent with the listener fd
 	Argv    []string                    // busybox's arguments (argv[0] included)
 	Probe   []uintptr                   // syscall numbers to call (no arguments) instead of exec
+	Encoded []byte                      // a Filter's MarshalBinary, loaded instead of Profile
 }
 
 func TestMain(m *testing.M) {
@@ -55,14 +56,15 @@ func child(encoded string) int {
 		fmt.Fprintln(os.Stderr, "child: no_new_privs:", err)
 		return 125
 	}
-	fd, err := Apply(&p.Profile)
+	fd, err := apply(p)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: apply:", err)
 		return 125
 	}
 	if fd >= 0 {
+		// What the runtime fills in; SendNotifyFD adds the rest.
 		st := p.State
-		st.Pid = os.Getpid()
+		st.Pid, st.State.Pid, st.Metadata = os.Getpid(), os.Getpid(), p.Profile.ListenerMetadata
 		err := SendNotifyFD(p.Profile.ListenerPath, st, fd)
 		unix.Close(fd)
 		if err != nil {
@@ -80,6 +82,17 @@ func child(encoded string) int {
 	err = unix.Exec(fixture.BusyboxPath, p.Argv, os.Environ())
 	fmt.Fprintln(os.Stderr, "child: exec:", err)
 	return 125
+}
+
+func apply(p plan) (int, error) {
+	if p.Encoded == nil {
+		return Apply(&p.Profile)
+	}
+	var f Filter
+	if err := f.UnmarshalBinary(p.Encoded); err != nil {
+		return -1, err
+	}
+	return f.Load()
 }
 
 // result is how a child ended.

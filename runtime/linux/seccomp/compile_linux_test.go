@@ -2,7 +2,9 @@ package seccomp
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/berth-oci/berth/errdefs"
@@ -318,8 +320,24 @@ func TestFeatures(t *testing.T) {
 			t.Errorf("supported flag %s: %v", name, err)
 		}
 	}
+	// Every flag is in Linux 5.19; older kernels may lack some.
 	var uname unix.Utsname
-	if err := unix.Uname(&uname); err == nil && len(f.SupportedFlags) != 4 {
-		t.Logf("kernel %s supports only %q", unix.ByteSliceToString(uname.Release[:]), f.SupportedFlags)
+	if err := unix.Uname(&uname); err != nil {
+		t.Fatal(err)
+	}
+	var major, minor int
+	fmt.Sscanf(unix.ByteSliceToString(uname.Release[:]), "%d.%d", &major, &minor)
+	if (major > 5 || major == 5 && minor >= 19) && len(f.SupportedFlags) != 4 {
+		t.Errorf("Linux %d.%d supports only %q", major, minor, f.SupportedFlags)
+	}
+}
+
+func TestSkippedNamesAreLogged(t *testing.T) {
+	var logs strings.Builder
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	mustCompile(t, &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{sys(specs.ActErrno, "berth_future_syscall")}})
+	if !strings.Contains(logs.String(), "level=DEBUG") || !strings.Contains(logs.String(), "syscall=berth_future_syscall") {
+		t.Errorf("debug log = %q", logs.String())
 	}
 }
