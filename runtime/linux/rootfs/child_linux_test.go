@@ -40,7 +40,60 @@ func TestMain(m *testing.M) {
 	if p := os.Getenv(childEnv); p != "" {
 		os.Exit(childMain(p))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if publicDir != "" {
+		os.RemoveAll(publicDir)
+	}
+	os.Exit(code)
+}
+
+// publicDir holds a copy of the test binary that a child in a user
+// namespace (running as an unprivileged host uid) may execute, and its
+// bundles: the go build directory and t.TempDir() are private (0700).
+var publicDir string
+
+func publicTemp(t testing.TB) string {
+	t.Helper()
+	if publicDir == "" {
+		d, err := os.MkdirTemp("", "berth-rootfs-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		publicDir = d
+	}
+	d, err := os.MkdirTemp(publicDir, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// publicBinary returns a copy of the test binary anyone may execute.
+func publicBinary(t testing.TB) string {
+	t.Helper()
+	publicTemp(t)
+	bin := filepath.Join(publicDir, "rootfs.test")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin+".tmp", b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(bin+".tmp", bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 func childMain(cfgPath string) int {
@@ -108,7 +161,11 @@ func runChild(t testing.TB, cfg childConfig) childResult {
 	if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0])
+	bin := os.Args[0]
+	if cfg.UserNS {
+		bin = publicBinary(t)
+	}
+	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), childEnv+"="+cfgPath)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -143,6 +200,9 @@ func runChild(t testing.TB, cfg childConfig) childResult {
 type container struct {
 	bundle, rootfs string
 	spec           *specs.Spec
+	userNS         bool
+	noPivot        bool
+	console        string
 }
 
 // newContainer makes a busybox bundle whose spec is runc's default one.
@@ -155,11 +215,34 @@ func newContainer(t testing.TB) *container {
 	return &container{bundle: filepath.Dir(rootfs), rootfs: rootfs, spec: spec}
 }
 
+// newUserContainer makes a bundle for a container with a new user
+// namespace mapping root to host uid and gid 100000, in a directory that
+// uid may enter.
+func newUserContainer(t testing.TB) *container {
+	t.Helper()
+	fixture.RequireRoot(t)
+	if _, err := os.Stat(fixture.BusyboxPath); err != nil {
+		fixture.Unmet(t, "busybox-static is not installed")
+	}
+	bundle := publicTemp(t)
+	rootfs := filepath.Join(bundle, "rootfs")
+	if err := fixture.BusyboxRootfs(rootfs); err != nil {
+		t.Fatal(err)
+	}
+	spec := runcSpec(t)
+	spec.Root.Path = rootfs
+	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	return &container{bundle: bundle, rootfs: rootfs, spec: spec, userNS: true}
+}
+
 func (c *container) config(script string, steps ...string) childConfig {
 	if len(steps) == 0 {
 		steps = []string{"prepare", "pivot", "finish"}
 	}
-	return childConfig{Spec: c.spec, Bundle: c.bundle, Rootfs: c.rootfs, Steps: steps, Script: script}
+	return childConfig{Spec: c.spec, Bundle: c.bundle, Rootfs: c.rootfs, Steps: steps, Script: script,
+		UserNS: c.userNS, NoPivot: c.noPivot, Console: c.console}
 }
 
 // run runs script in the container and returns its output, failing the
@@ -171,4 +254,43 @@ func (c *container) run(t testing.TB, script string) string {
 		t.Fatalf("container: %v\nstderr:\n%s\nstdout:\n%s", res.Err, res.Stderr, res.Stdout)
 	}
 	return res.Stdout
+}
+
+// fail runs script in the container, which must fail, and returns the
+// error the child reported.
+func (c *container) fail(t testing.TB, steps ...string) string {
+	t.Helper()
+	res := runChild(t, c.config("true", steps...))
+	if res.Err == nil {
+		t.Fatalf("container started; want an error\nstdout:\n%s", res.Stdout)
+	}
+	for _, line := range strings.Split(res.Stderr, "\n") {
+		if strings.HasPrefix(line, "ERROR ") {
+			return line
+		}
+	}
+	t.Fatalf("no error reported: %v\n%s", res.Err, res.Stderr)
+	return ""
+}
+
+// values parses the "key=value" lines a script printed.
+func values(out string) map[string]string {
+	v := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if k, val, ok := strings.Cut(line, "="); ok {
+			v[k] = val
+		}
+	}
+	return v
+}
+
+// mountLine returns the mountinfo line (of a container's output) whose
+// mount point is mp.
+func mountLine(mountinfo, mp string) string {
+	for _, line := range strings.Split(mountinfo, "\n") {
+		if f := strings.Fields(line); len(f) > 4 && f[4] == mp {
+			return line
+		}
+	}
+	return ""
 }

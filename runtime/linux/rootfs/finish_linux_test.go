@@ -61,7 +61,7 @@ func TestPivot(t *testing.T) {
 	}
 }
 
-func TestRootPropagation(t *testing.T) {
+func TestPrepareRootPropagation(t *testing.T) {
 	const mi = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n2 1 8:2 / /b rw shared:7 - ext4 /dev/sda2 rw\n"
 	for _, tc := range []struct {
 		prop string

@@ -195,7 +195,8 @@ const (
 
 // target returns an O_PATH descriptor of the mount destination p, creating
 // a directory or an empty file there when it is missing. With strict, the
-// last component must be a real directory (not followed if a symlink).
+// last component must be a real directory (not followed if a symlink). A
+// destination that resolves to the root itself is refused.
 func (r *root) target(p string, kind resolveKind, strict bool) (int, error) {
 	flags := unix.O_PATH
 	if strict {
@@ -212,19 +213,23 @@ func (r *root) target(p string, kind resolveKind, strict bool) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	if strict {
-		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
-			unix.Close(fd)
-			return -1, &os.PathError{Op: "fstat", Path: p, Err: err}
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-			unix.Close(fd)
-			return -1, &os.PathError{Op: "mount", Path: p, Err: errNotRealDir}
-		}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, &os.PathError{Op: "fstat", Path: p, Err: err}
+	}
+	if st.Dev == r.dev && st.Ino == r.ino {
+		unix.Close(fd)
+		return -1, &os.PathError{Op: "mount", Path: p, Err: errIsRoot}
+	}
+	if strict && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		unix.Close(fd)
+		return -1, &os.PathError{Op: "mount", Path: p, Err: errNotRealDir}
 	}
 	return fd, nil
 }
+
+var errIsRoot = errors.New("destination resolves to the container's root (through a symlink); a mount there would cover the rootfs")
 
 var errNotRealDir = errors.New("procfs and sysfs must be mounted on a real directory, not a symlink or a file")
 

@@ -11,7 +11,9 @@ import (
 
 // root is the kernel's Root: every path is resolved inside fd.
 type root struct {
-	fd   int            // O_PATH descriptor of the root directory
+	fd   int    // O_PATH descriptor of the root directory
+	dev  uint64 // identity of the root directory, with ino
+	ino  uint64
 	dirs map[string]int // resolved parent directories, until the next mount
 }
 
@@ -20,7 +22,12 @@ func openRoot(p string) (*root, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: p, Err: err}
 	}
-	return &root{fd: fd, dirs: map[string]int{}}, nil
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "fstat", Path: p, Err: err}
+	}
+	return &root{fd: fd, dev: st.Dev, ino: st.Ino, dirs: map[string]int{}}, nil
 }
 
 func (r *root) Close() error {
