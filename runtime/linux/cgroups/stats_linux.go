@@ -105,8 +105,9 @@ func (m *manager) hugetlbStats(s *Stats) error {
 		return fmt.Errorf("read %s: %w", d, bareErr(err))
 	}
 	for _, e := range entries {
-		size, ok := strings.CutPrefix(e.Name(), "hugetlb.")
-		if size, ok = strings.CutSuffix(size, suffix); !ok || strings.Contains(size, ".") {
+		size, isHuge := strings.CutPrefix(e.Name(), "hugetlb.")
+		size, isLimit := strings.CutSuffix(size, suffix)
+		if !isHuge || !isLimit || strings.Contains(size, ".") {
 			continue // not a page size's limit file (rsvd, events, …)
 		}
 		h, err := hugetlbUsage(d, size, v2)

@@ -66,7 +66,7 @@ func setV1MemoryLimits(dir string, limit, swap *int64) error {
 		if err != nil {
 			return err
 		}
-		if *swap == -1 || cur < uint64(*swap) {
+		if swapFirst(cur, *swap) {
 			order = []string{swapFile, memFile}
 		}
 	}
@@ -83,6 +83,14 @@ func setV1MemoryLimits(dir string, limit, swap *int64) error {
 		}
 	}
 	return nil
+}
+
+// swapFirst decides the order of a memory+swap pair. The kernel wants memsw
+// at least the memory limit after each write: writing memsw first works when
+// it is not below the current memory limit; otherwise the memory limit is
+// lowered first, which then is below both old and new memsw.
+func swapFirst(curLimit uint64, swap int64) bool {
+	return swap == -1 || curLimit <= uint64(swap)
 }
 
 // withUsage explains EBUSY, which v1 returns for a limit below current usage.
