@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -53,23 +54,48 @@ func decodeValue(dec *json.Decoder, path, key string, depth int) (any, error) {
 	case json.Delim('{'):
 		return decodeObject(dec, path, key, depth)
 	case json.Delim('['):
-		var arr []any
-		for dec.More() {
-			v, err := decodeValue(dec, index(path, len(arr)), "", depth+1)
-			if err != nil {
-				return nil, err
-			}
-			arr = append(arr, v)
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, syntaxError(path, err)
-		}
-		if arr == nil {
-			arr = []any{}
-		}
-		return arr, nil
+		return decodeArray(dec, path, depth)
+	}
+	if n, ok := tok.(json.Number); ok && !saneNumber(n) {
+		return nil, fmt.Errorf("%s: number %.20s out of range", orRoot(path), n)
 	}
 	return tok, nil
+}
+
+func decodeArray(dec *json.Decoder, path string, depth int) (any, error) {
+	var arr []any
+	for dec.More() {
+		v, err := decodeValue(dec, index(path, len(arr)), "", depth+1)
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, v)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, syntaxError(path, err)
+	}
+	if arr == nil {
+		arr = []any{}
+	}
+	return arr, nil
+}
+
+// saneNumber keeps numbers within what I-JSON says receivers can use,
+// IEEE 754 doubles. It matters beyond pedantry: the schema validator turns
+// numbers into exact rationals, and 1e999999999 would take it forever.
+func saneNumber(n json.Number) bool {
+	s := string(n)
+	if len(s) > 40 {
+		return false
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(s[i+1:])
+		if err != nil || exp > 308 || exp < -324 {
+			return false
+		}
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 func decodeObject(dec *json.Decoder, path, key string, depth int) (any, error) {

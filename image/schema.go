@@ -80,7 +80,7 @@ func checkSchema(p *problems, name string, doc any) {
 		p.add("", "%v", err)
 		return
 	}
-	err = s.Validate(doc)
+	err = validateSafely(s, doc)
 	var ve *jsonschema.ValidationError
 	if err == nil {
 		return
@@ -105,6 +105,17 @@ func checkSchema(p *problems, name string, doc any) {
 	}
 	sort.SliceStable(found, func(i, j int) bool { return found[i].Field < found[j].Field })
 	p.list = append(p.list, found...)
+}
+
+// validateSafely runs the third-party validator so that a panic in it, on
+// input nobody foresaw, refuses the document rather than crash the caller.
+func validateSafely(s *jsonschema.Schema, doc any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("schema validator failed on this document: %v", r)
+		}
+	}()
+	return s.Validate(doc)
 }
 
 func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
