@@ -28,6 +28,8 @@
 //     (or than libseccomp), and C libraries fall back to an older syscall on
 //     ENOSYS but fail on EPERM (clone3, fchmodat2, ...). A known syscall
 //     below that number keeps the default action.
+//   - Two unconditional rules for one syscall do not conflict: libseccomp
+//     keeps the first.
 //   - SCMP_ACT_NOTIFY cannot be the default action, nor be used for write(2),
 //     as in runc: the init would block on its own handover of the listener fd.
 //   - SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only means something with a
@@ -38,4 +40,9 @@
 // SECCOMP_FILTER_FLAG_TSYNC: execve keeps only the calling thread, so the
 // container's process is filtered either way, and the Go runtime's other
 // threads are not exposed to the user's profile in the meantime.
+//
+// Cost: libseccomp compiles a podman-sized profile (about 400 names on
+// x86_64, x86 and x32) in about 20 ms; loading it takes about 1 ms. A
+// runtime that compiles in `create` to fail early can pass the Filter to
+// the init (MarshalBinary, UnmarshalBinary) rather than compile twice.
 package seccomp

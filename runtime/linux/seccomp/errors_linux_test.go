@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-oci/berth/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	libseccomp "github.com/seccomp/libseccomp-golang"
 )
 
 func TestInvalidProfiles(t *testing.T) {
@@ -110,5 +111,40 @@ func TestConflictingRulesFirstWins(t *testing.T) {
 			Syscalls:      []specs.LinuxSyscall{sys(tc.first, "getcwd"), sys(tc.second, "getpid", "getcwd")},
 		})
 		expect(t, f, native(t, "getcwd"), tc.want)
+	}
+}
+
+func TestProfileTooLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("libseccomp takes seconds over a profile this size")
+	}
+	var calls []specs.LinuxSyscall
+	for nr := range 15 { // each about 300 instructions
+		name, err := libseccomp.ScmpSyscall(nr).GetName()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := sys(specs.ActErrno, name)
+		// 8 x 8 alternatives of two 64-bit comparisons, different for each
+		// syscall (libseccomp shares identical blocks).
+		for v := range uint64(8) {
+			v += uint64(nr) * 8
+			sc.Args = append(sc.Args, arg(0, specs.OpEqualTo, v<<33|v, 0), arg(1, specs.OpEqualTo, v<<40|v, 0))
+		}
+		calls = append(calls, sc)
+	}
+	f, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: calls})
+	if err == nil {
+		t.Fatalf("Compile of a huge profile made %d instructions", len(f.Program()))
+	}
+	if !errors.Is(err, errdefs.ErrUnavailable) || !strings.Contains(err.Error(), "over the kernel's limit of 4096") {
+		t.Errorf("Compile of a huge profile = %v", err)
+	}
+}
+
+func TestLoadZeroFilter(t *testing.T) {
+	var f Filter
+	if _, err := f.Load(); err == nil || !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Errorf("Load of a zero Filter = %v", err)
 	}
 }

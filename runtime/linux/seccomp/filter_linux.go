@@ -114,6 +114,9 @@ func (f *Filter) Skipped() []string { return slices.Clone(f.skipped) }
 // The thread needs no_new_privs or CAP_SYS_ADMIN; Load does not set
 // no_new_privs itself, that is process.noNewPrivileges' business.
 func (f *Filter) Load() (notifyFD int, err error) {
+	if len(f.program) == 0 {
+		return -1, fmt.Errorf("seccomp: load filter: empty program (a Filter comes from Compile or UnmarshalBinary): %w", errdefs.ErrInvalidArgument)
+	}
 	runtime.LockOSThread()
 	fprog := unix.SockFprog{Len: uint16(len(f.program)), Filter: &f.program[0]}
 	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(f.flags), uintptr(unsafe.Pointer(&fprog)))
