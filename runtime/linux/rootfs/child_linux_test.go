@@ -153,6 +153,9 @@ type childResult struct {
 func runChild(t testing.TB, cfg childConfig) childResult {
 	t.Helper()
 	dir := t.TempDir()
+	if cfg.UserNS {
+		dir = publicTemp(t)
+	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +185,8 @@ func runChild(t testing.TB, cfg childConfig) childResult {
 		for _, m := range cfg.Spec.Linux.GIDMappings {
 			attr.GidMappings = append(attr.GidMappings, syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)})
 		}
+		// Become the namespace's root, as the runtime's init does.
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
 	cmd.SysProcAttr = attr
 	res := childResult{Err: cmd.Run()}

@@ -68,9 +68,9 @@ func copyEntry(src, dst int, name, p string, depth int) error {
 	var err error
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		err = copySubdir(src, dst, name, p, depth, st.Mode)
+		err = copySubdir(src, dst, name, p, depth)
 	case unix.S_IFREG:
-		err = copyRegular(src, dst, name, st.Mode)
+		err = copyRegular(src, dst, name)
 	case unix.S_IFLNK:
 		var target string
 		if target, err = readlinkAt(src, name); err == nil {
@@ -87,7 +87,7 @@ func copyEntry(src, dst int, name, p string, depth int) error {
 	return copyMeta(dst, name, p, &st)
 }
 
-func copySubdir(src, dst int, name, p string, depth int, mode uint32) error {
+func copySubdir(src, dst int, name, p string, depth int) error {
 	if err := unix.Mkdirat(dst, name, 0o700); err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func copySubdir(src, dst int, name, p string, depth int, mode uint32) error {
 	return copyDir(s, d, p, depth+1)
 }
 
-func copyRegular(src, dst int, name string, mode uint32) error {
+func copyRegular(src, dst int, name string) error {
 	s, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -40,7 +41,7 @@ func setIdmap(mfd int, p string, m *Idmap) error {
 // a forked child that does nothing holds the namespace while its maps are
 // written and a descriptor is opened; then it is killed and reaped.
 func newUserns(uids, gids []specs.LinuxIDMapping) (int, error) {
-	pid, errno := forkInUserns()
+	pid, pidfd, errno := forkInUserns()
 	if errno != 0 {
 		return -1, &os.SyscallError{Syscall: "clone(CLONE_NEWUSER)", Err: errno}
 	}
@@ -49,11 +50,18 @@ func newUserns(uids, gids []specs.LinuxIDMapping) (int, error) {
 		var ws unix.WaitStatus
 		for {
 			if _, err := unix.Wait4(pid, &ws, 0, nil); err != unix.EINTR {
-				return
+				break
 			}
 		}
+		unix.Close(pidfd)
 	}()
-	proc := "/proc/" + strconv.Itoa(pid)
+	// The init may be in a new PID namespace while /proc is still the
+	// host's: the child's number there is in the pidfd's fdinfo.
+	procPid, err := pidInProc(pidfd)
+	if err != nil {
+		return -1, err
+	}
+	proc := "/proc/" + procPid
 	if err := writeMap(proc+"/uid_map", uids); err != nil {
 		return -1, err
 	}
@@ -65,6 +73,26 @@ func newUserns(uids, gids []specs.LinuxIDMapping) (int, error) {
 		return -1, &os.PathError{Op: "open", Path: proc + "/ns/user", Err: err}
 	}
 	return fd, nil
+}
+
+// pidInProc reads the number of the process a pidfd refers to in the PID
+// namespace of the /proc mount.
+func pidInProc(pidfd int) (string, error) {
+	p := "/proc/self/fdinfo/" + strconv.Itoa(pidfd)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pid:"); ok {
+			v = strings.TrimSpace(v)
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+				return "", &os.PathError{Op: "read", Path: p, Err: fmt.Errorf("process not visible in /proc (Pid: %s)", v)}
+			}
+			return v, nil
+		}
+	}
+	return "", &os.PathError{Op: "read", Path: p, Err: fmt.Errorf("no Pid line")}
 }
 
 func writeMap(file string, ms []specs.LinuxIDMapping) error {
@@ -88,16 +116,18 @@ func writeMap(file string, ms []specs.LinuxIDMapping) error {
 }
 
 // forkInUserns forks a child in a new user namespace that only waits to be
-// killed. The child runs nothing but raw system calls from this nosplit
-// frame: after fork it has one thread and no working Go runtime, exactly as
-// in syscall.forkAndExecInChild.
+// killed, and returns its pid and a pidfd. The child runs nothing but raw
+// system calls from this nosplit frame: after fork it has one thread and no
+// working Go runtime, exactly as in syscall.forkAndExecInChild.
 //
 //go:norace
 //go:nosplit
-func forkInUserns() (int, syscall.Errno) {
-	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.CLONE_NEWUSER|syscall.SIGCHLD), 0, 0, 0, 0, 0)
+func forkInUserns() (int, int, syscall.Errno) {
+	var pidfd int32 = -1
+	flags := uintptr(syscall.CLONE_NEWUSER | unix.CLONE_PIDFD | syscall.SIGCHLD)
+	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, flags, 0, uintptr(unsafe.Pointer(&pidfd)), 0, 0, 0)
 	if errno != 0 || pid != 0 {
-		return int(pid), errno
+		return int(pid), int(pidfd), errno
 	}
 	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0)
 	for {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -203,9 +202,4 @@ func needsDev(spec *specs.Spec) bool {
 		}
 	}
 	return true
-}
-
-// hasPrefixDir reports whether p is dir or below it (container paths).
-func hasPrefixDir(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, dir+"/")
 }
