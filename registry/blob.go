@@ -30,9 +30,10 @@ func (c *Client) report(kind progress.Kind, desc ocispec.Descriptor, label strin
 // FetchBlob downloads the blob desc from ref's repository into ing. The
 // store verifies size and digest as the bytes stream in, so nothing
 // unverified is ever committed. A blob already in the store is skipped. An
-// interrupted transfer is resumed where it stopped with a Range request
-// (from the store's partial write, across processes too); a registry that
-// ignores Range has the bytes already held skipped instead.
+// interrupted transfer is resumed where it stopped: the partial write is
+// kept and the rest asked for with a Range request from its Offset; a
+// registry that ignores Range (200 instead of 206) has the bytes already
+// held skipped instead.
 func (c *Client) FetchBlob(ctx context.Context, ref Reference, ing content.Ingester, desc ocispec.Descriptor, label string) error {
 	w, err := ing.Writer(ctx, desc)
 	if errors.Is(err, errdefs.ErrAlreadyExists) {

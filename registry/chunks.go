@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,9 @@ import (
 	"github.com/berth-oci/berth/errdefs"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// errRestartUpload marks an upload session that cannot be resumed.
+var errRestartUpload = errors.New("upload session lost")
 
 // uploadChunks sends the blob in PATCH requests of Options.ChunkSize bytes
 // (end-5), then closes the session with a PUT (end-6). After a failed
@@ -33,6 +37,11 @@ func (c *Client) uploadChunks(ctx context.Context, ref Reference, loc *url.URL, 
 			return err
 		}
 		if off, loc, err = c.uploadStatus(ctx, ref, loc, desc); err != nil {
+			if HasCode(err, "BLOB_UPLOAD_INVALID") || HasCode(err, "BLOB_UPLOAD_UNKNOWN") || isStatus(err, http.StatusNotFound) {
+				// The session is gone (distribution cancels one whose state
+				// token is stale, as after a lost answer): start afresh.
+				return fmt.Errorf("%w: %w", errRestartUpload, err)
+			}
 			return err
 		}
 	}

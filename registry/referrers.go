@@ -33,11 +33,11 @@ func ReferrersTag(subject digest.Digest) string {
 	}, alg+"-"+enc)
 }
 
-// Referrers lists the manifests of ref's repository whose subject is
+// ListReferrers lists the manifests of ref's repository whose subject is
 // subject, only those of artifactType when it is not empty. It uses the
 // referrers API (end-12) and, on registries without it (a 404), the index
 // under the referrers tag schema; no such index means no referrers.
-func (c *Client) Referrers(ctx context.Context, ref Reference, subject digest.Digest, artifactType string) ([]ocispec.Descriptor, error) {
+func (c *Client) ListReferrers(ctx context.Context, ref Reference, subject digest.Digest, artifactType string) ([]ocispec.Descriptor, error) {
 	if err := subject.Validate(); err != nil {
 		return nil, fmt.Errorf("list referrers of %q: %v: %w", subject, err, errdefs.ErrInvalidArgument)
 	}

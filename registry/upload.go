@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -132,8 +133,8 @@ func (c *Client) startUpload(ctx context.Context, ref Reference, ra content.Read
 	return nil, responseError(ref.Registry, resp, "upload to repository "+ref.Repository)
 }
 
-// upload sends the blob, restarting the whole upload after a failure of a
-// monolithic PUT (the session's state is then unknown).
+// upload sends the blob, restarting the whole upload after a failed
+// monolithic PUT or a lost chunked session (their state is then unknown).
 func (c *Client) upload(ctx context.Context, ref Reference, ra content.ReaderAt, desc ocispec.Descriptor, label string) error {
 	for attempt := 0; ; attempt++ {
 		loc, err := c.startUpload(ctx, ref, ra, desc)
@@ -144,10 +145,11 @@ func (c *Client) upload(ctx context.Context, ref Reference, ra content.ReaderAt,
 			return nil
 		}
 		if c.opts.ChunkSize > 0 && desc.Size > c.opts.ChunkSize {
-			return c.uploadChunks(ctx, ref, loc, ra, desc, label)
+			err = c.uploadChunks(ctx, ref, loc, ra, desc, label)
+		} else {
+			err = c.putBlob(ctx, ref, loc, ra, desc, label)
 		}
-		err = c.putBlob(ctx, ref, loc, ra, desc, label)
-		if err == nil || attempt >= c.opts.Retries || !(retryable(ctx, err) || isRetryStatus(err)) {
+		if err == nil || attempt >= c.opts.Retries || !(retryable(ctx, err) || isRetryStatus(err) || errors.Is(err, errRestartUpload)) {
 			return err
 		}
 		if err := c.sleep(ctx, c.backoff(attempt)); err != nil {

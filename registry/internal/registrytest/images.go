@@ -1,31 +1,23 @@
 package registrytest
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"fmt"
-	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/berth-oci/berth/content"
+	"github.com/berth-oci/berth/internal/testimage"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Image is a random image written to a content store.
-type Image struct {
-	Manifest     ocispec.Descriptor
-	ManifestData []byte
-	Config       ocispec.Descriptor
-	Layers       []ocispec.Descriptor
-}
+type Image = *testimage.Image
 
 // Put stores data as a blob of media type mt and returns its descriptor.
 func Put(t testing.TB, ing content.Ingester, mt string, data []byte) ocispec.Descriptor {
@@ -47,46 +39,16 @@ func PutJSON(t testing.TB, ing content.Ingester, mt string, v any) (ocispec.Desc
 	return Put(t, ing, mt, data), data
 }
 
-// Layer makes a gzipped tar holding one file of size random bytes and
-// returns it with its DiffID.
-func Layer(t testing.TB, name string, size int64) ([]byte, digest.Digest) {
-	t.Helper()
-	var tarBuf bytes.Buffer
-	tw := tar.NewWriter(&tarBuf)
-	must(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}))
-	_, err := io.CopyN(tw, rand.Reader, size)
-	must(t, err)
-	must(t, tw.Close())
-	diffID := digest.FromBytes(tarBuf.Bytes())
-	var gz bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	must(t, err)
-	_, err = zw.Write(tarBuf.Bytes())
-	must(t, err)
-	must(t, zw.Close())
-	return gz.Bytes(), diffID
-}
-
-// NewImage writes a random image of n layers of about size bytes each for
-// platform into ing.
+// NewImage writes a random image (internal/testimage) of n layers of about
+// size bytes of incompressible data each for platform into ing. Every call
+// makes different layers.
 func NewImage(t testing.TB, ing content.Ingester, n int, size int64, platform ocispec.Platform) Image {
 	t.Helper()
-	var img Image
-	cfg := ocispec.Image{Platform: platform, RootFS: ocispec.RootFS{Type: "layers"}}
-	cfg.Config.Cmd = []string{"/bin/sh"}
-	for i := 0; i < n; i++ {
-		data, diffID := Layer(t, fmt.Sprintf("layer-%d", i), size)
-		img.Layers = append(img.Layers, Put(t, ing, ocispec.MediaTypeImageLayerGzip, data))
-		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, diffID)
-	}
-	img.Config, _ = PutJSON(t, ing, ocispec.MediaTypeImageConfig, cfg)
-	m := ocispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
-		Config: img.Config, Layers: img.Layers,
-	}
-	img.Manifest, img.ManifestData = PutJSON(t, ing, ocispec.MediaTypeImageManifest, m)
-	p := platform
-	img.Manifest.Platform = &p
+	img, err := testimage.Build(context.Background(), ing, testimage.Options{
+		NumLayers: n, LayerSize: int(size), Platform: platform, Seed: rand.Int64(),
+		Config: ocispec.ImageConfig{Cmd: []string{"/bin/sh"}},
+	})
+	must(t, err)
 	return img
 }
 

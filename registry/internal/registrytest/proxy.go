@@ -174,3 +174,43 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.rp.ServeHTTP(w, r)
 }
+
+// SetHeader adds header key: value to the registry's answers to matching
+// requests (to fake a capability such as OCI-Subject).
+func (p *Proxy) SetHeader(match func(*http.Request) bool, key, value string) {
+	p.add(&fault{name: "header", match: match, left: -1, do: func(w http.ResponseWriter, r *http.Request) {
+		resp, err := p.forward(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		copyHeader(w.Header(), resp.Header)
+		w.Header().Set(key, value)
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}})
+}
+
+// DropResponse forwards the next times matching requests to the registry
+// but closes the connection without answering: the registry acted, the
+// client never hears of it.
+func (p *Proxy) DropResponse(match func(*http.Request) bool, times int) {
+	p.add(&fault{name: "drop-response", match: match, left: times, do: func(w http.ResponseWriter, r *http.Request) {
+		if resp, err := p.forward(r); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}})
+}
+
+// Redirect answers the next times matching requests with 307 to target
+// plus the request's path.
+func (p *Proxy) Redirect(match func(*http.Request) bool, times int, target string) {
+	p.add(&fault{name: "redirect", match: match, left: times, do: func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+r.URL.Path, http.StatusTemporaryRedirect)
+	}})
+}
