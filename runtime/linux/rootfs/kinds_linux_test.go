@@ -1,8 +1,10 @@
 package rootfs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -210,13 +212,13 @@ func TestRootConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.console = "/dev/pts/" + itoa(n)
+	c.console = "/dev/pts/" + strconv.Itoa(n)
 	var st unix.Stat_t
 	if err := unix.Stat(c.console, &st); err != nil {
 		t.Fatal(err)
 	}
 	v := values(c.run(t, "echo console=$(stat -c '%t:%T' /dev/console)"))
-	check(t, v, "console", hex(unix.Major(st.Rdev))+":"+hex(unix.Minor(st.Rdev)))
+	check(t, v, "console", fmt.Sprintf("%x:%x", unix.Major(st.Rdev), unix.Minor(st.Rdev)))
 }
 
 func TestRootPropagation(t *testing.T) {
@@ -233,19 +235,4 @@ func TestRootPropagation(t *testing.T) {
 			checkMount(t, c.run(t, "cat /proc/self/mountinfo"), "/", tc.want)
 		})
 	}
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n, 10)) }
-func hex(n uint32) string { return fmtInt(int(n), 16) }
-
-func fmtInt(n, base int) string {
-	const digits = "0123456789abcdef"
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= base {
-		b = append([]byte{digits[n%base]}, b...)
-	}
-	return string(b)
 }
