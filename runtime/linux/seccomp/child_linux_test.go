@@ -122,7 +122,11 @@ func start(t *testing.T, p plan) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0])
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), childEnv+"="+string(encoded))
 	cmd.Dir = t.TempDir()
 	var stdout, stderr bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"github.com/berth-oci/berth/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
 )
 
 func TestInvalidProfiles(t *testing.T) {
@@ -146,5 +147,32 @@ func TestLoadZeroFilter(t *testing.T) {
 	var f Filter
 	if _, err := f.Load(); err == nil || !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Errorf("Load of a zero Filter = %v", err)
+	}
+}
+
+// An older kernel: the flags and actions it lacks are ErrUnavailable, named.
+func TestOlderKernel(t *testing.T) {
+	flagsWas, actionWas := kernelFlags, kernelHasAction
+	defer func() { kernelFlags, kernelHasAction = flagsWas, actionWas }()
+	kernelFlags = func() uint { return unix.SECCOMP_FILTER_FLAG_TSYNC }
+	kernelHasAction = func(act libseccomp.ScmpAction) bool { return act&0xffff != libseccomp.ActLog }
+	for _, tc := range []struct {
+		cfg  specs.LinuxSeccomp
+		want string
+	}{
+		{specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_TSYNC", specs.LinuxSeccompFlagSpecAllow}},
+			"seccomp: flags[1]: SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported by this kernel"},
+		{specs.LinuxSeccomp{DefaultAction: specs.ActLog},
+			"seccomp: defaultAction: SCMP_ACT_LOG is not supported by this kernel"},
+		{specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{sys(specs.ActErrno, "mkdir"), sys(specs.ActLog, "getcwd")}},
+			"seccomp: syscalls[1].action: SCMP_ACT_LOG is not supported by this kernel"},
+	} {
+		_, err := Compile(&tc.cfg)
+		if err == nil || err.Error() != tc.want || !errors.Is(err, errdefs.ErrUnavailable) {
+			t.Errorf("Compile = %v, want %q (ErrUnavailable)", err, tc.want)
+		}
+	}
+	if _, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Flags: []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_TSYNC"}}); err != nil {
+		t.Errorf("what the older kernel has: %v", err)
 	}
 }

@@ -140,7 +140,10 @@ func (f *Filter) Load() (notifyFD int, err error) {
 // for what it needs and does. Call it on the thread that will execve the
 // user's process, as late as possible: after setuid and dropping
 // capabilities, right before execve, because from then on every syscall of
-// the runtime is subject to the user's profile too.
+// the runtime is subject to the user's profile too. Without no_new_privs
+// (process.noNewPrivileges false) the thread needs CAP_SYS_ADMIN, so it must
+// apply before dropping capabilities, as runc does, and the profile must
+// then let the rest of the setup through (capset, setuid, prctl...).
 //
 // When cfg uses SCMP_ACT_NOTIFY the returned fd is the listener (else -1).
 // The caller hands it to SendNotifyFD and closes it before execve. Every
