@@ -111,10 +111,12 @@ func childMain(cfgPath string) int {
 	steps := map[string]func(*specs.Spec, Options) error{"prepare": Prepare, "pivot": Pivot, "finish": Finish}
 	start := time.Now()
 	for _, s := range cfg.Steps {
+		t := time.Now()
 		if err := steps[s](cfg.Spec, opts); err != nil {
 			fmt.Fprintf(os.Stderr, "ERROR %s: %v\n", s, err)
 			return 3
 		}
+		fmt.Fprintf(os.Stderr, "STEP %s %v\n", s, time.Since(t))
 	}
 	fmt.Fprintf(os.Stderr, "TIME %d\n", time.Since(start).Nanoseconds())
 	if cfg.Script == "" {

@@ -101,6 +101,10 @@ func TestBadConfigChangesNothing(t *testing.T) {
 		{"mount over the root", func(s *specs.Spec, o *Options) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/..", Type: "tmpfs"})
 		}, errdefs.ErrInvalidArgument, `mounts[0]: mount destination "/.." would cover the container's root`},
+		{"relative bind source without a bundle", func(s *specs.Spec, o *Options) {
+			o.Bundle = ""
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/d", Source: "vol", Options: []string{"bind"}})
+		}, errdefs.ErrInvalidArgument, `bind source "vol" is relative to the bundle`},
 		{"no destination", func(s *specs.Spec, o *Options) { s.Mounts = append(s.Mounts, specs.Mount{Type: "tmpfs"}) }, errdefs.ErrInvalidArgument, "mounts[0]: mount has no destination"},
 		{"bad device type", func(s *specs.Spec, o *Options) { s.Linux.Devices = []specs.LinuxDevice{fuse} }, errdefs.ErrInvalidArgument, `linux.devices[0] ("/dev/fuse"): device type "x"`},
 		{"host sysctl", func(s *specs.Spec, o *Options) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "1"} }, errdefs.ErrInvalidArgument, "sysctl vm.swappiness is not namespaced"},

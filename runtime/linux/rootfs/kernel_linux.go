@@ -20,7 +20,33 @@ func (kernel) Mount(source, target, fstype string, flags uintptr, data string) e
 	return nil
 }
 
-func (kernel) ReadFile(p string) ([]byte, error) { return os.ReadFile(p) }
+// ReadFile reads a (proc) file with one large buffer: the kernel renders
+// mountinfo again for every read(2), and os.ReadFile starts small.
+func (kernel) ReadFile(p string) ([]byte, error) {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 64<<10)
+	n := 0
+	for {
+		if n == len(buf) {
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: p, Err: err}
+		}
+		if m == 0 {
+			return buf[:n], nil
+		}
+		n += m
+	}
+}
 
 func (kernel) FSType(p string) (int64, error) {
 	var sfs unix.Statfs_t
@@ -83,7 +109,7 @@ func (kernel) PivotRoot(rootfs string) error {
 // containers) while a fully visible one exists there, so those are hidden
 // first; then the rootfs is moved onto "/".
 func (k kernel) MoveRoot(rootfs string) error {
-	info, err := os.ReadFile("/proc/self/mountinfo")
+	info, err := k.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return err
 	}

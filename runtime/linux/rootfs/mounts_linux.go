@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -84,7 +85,14 @@ func (m *mounter) mount(mnt specs.Mount) error {
 		return err
 	}
 	fs.Idmap = idmap
-	return m.r.Mount(dest, fs)
+	err = m.r.Mount(dest, fs)
+	if mnt.Type == "mqueue" && errors.Is(err, unix.EPERM) && !newNamespace(m.spec, specs.IPCNamespace) {
+		// A user namespace may not mount the mqueue of an IPC namespace
+		// it does not own: bind the host's, as runc does rootless.
+		return m.r.Bind(dest, &Bind{Source: Source{Path: "/dev/mqueue"}, Recursive: true,
+			RecAttr: o.attr.then(o.recAttr), Propagation: o.prop})
+	}
+	return err
 }
 
 // newFS translates a filesystem mount.

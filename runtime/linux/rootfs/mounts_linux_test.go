@@ -170,3 +170,12 @@ func TestMountErrorsNameTheMount(t *testing.T) {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
 }
+
+func TestMqueueFallsBackToTheHostsInAUserNamespace(t *testing.T) {
+	f := newFake()
+	f.fail["mount /dev/mqueue mqueue"] = unix.EPERM
+	diffCalls(t, mountCalls(t, f, bareSpec(specs.Mount{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid"}})), []string{
+		"mount /dev/mqueue mqueue source=mqueue attr=nosuid FAILED",
+		"bind /dev/mqueue rbind /dev/mqueue recattr=+nosuid",
+	})
+}

@@ -53,7 +53,13 @@ func TestRootRuncDefault(t *testing.T) {
 	if res.Err != nil {
 		t.Fatalf("%v\n%s", res.Err, res.Stderr)
 	}
-	t.Logf("Prepare+Pivot+Finish of runc's default config.json: %v", res.Elapsed)
+	var steps []string
+	for _, line := range strings.Split(res.Stderr, "\n") {
+		if step, ok := strings.CutPrefix(line, "STEP "); ok {
+			steps = append(steps, step)
+		}
+	}
+	t.Logf("Prepare+Pivot+Finish of runc's default config.json: %v (%s)", res.Elapsed, strings.Join(steps, ", "))
 	v := values(res.Stdout)
 	check(t, v, "null", "1:3 666 character special file")
 	check(t, v, "zero", "00000000")

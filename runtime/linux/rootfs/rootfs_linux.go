@@ -168,6 +168,9 @@ func validate(spec *specs.Spec, opts Options) error {
 		if _, err := destination(mnt.Destination); err != nil {
 			errs = append(errs, fmt.Errorf("mounts[%d]: %w", i, err))
 		}
+		if o := parseOptions(mnt.Options); (o.bind || mnt.Type == "bind") && !o.remount && !filepath.IsAbs(mnt.Source) && opts.Bundle == "" {
+			errs = append(errs, fmt.Errorf("mounts[%d]: bind source %q is relative to the bundle, and no bundle was given: %w", i, mnt.Source, errdefs.ErrInvalidArgument))
+		}
 		if err := checkIdmap(spec, mnt, opts); err != nil {
 			errs = append(errs, fmt.Errorf("mounts[%d] (%q): %w", i, mnt.Destination, err))
 		}
