@@ -108,7 +108,7 @@ func childMain(cfgPath string) int {
 		return 2
 	}
 	opts := Options{Bundle: cfg.Bundle, Rootfs: cfg.Rootfs, NoPivot: cfg.NoPivot, UserNS: cfg.UserNS, ConsolePath: cfg.Console}
-	steps := map[string]func(*specs.Spec, Options) error{"prepare": Prepare, "pivot": Pivot, "finish": Finish}
+	steps := map[string]func(*specs.Spec, Options) error{"prepare": Prepare, "pivot": Pivot, "finish": Finish, "console": consoleStep}
 	start := time.Now()
 	for _, s := range cfg.Steps {
 		t := time.Now()
@@ -132,6 +132,24 @@ func childMain(cfgPath string) int {
 	err = syscall.Exec("/bin/sh", []string{"sh", "-c", cfg.Script}, env)
 	fmt.Fprintln(os.Stderr, "child: exec:", err)
 	return 2
+}
+
+// consoleStep allocates a pty from the container's /dev/ptmx and binds
+// it onto /dev/console, as a runtime does after the pivot.
+func consoleStep(_ *specs.Spec, opts Options) error {
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		return err
+	}
+	// Kept open (and so alive) until the exec closes it.
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		return err
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		return err
+	}
+	return BindConsole(opts, fmt.Sprintf("/dev/pts/%d", n))
 }
 
 var cloneFlags = map[specs.LinuxNamespaceType]uintptr{
@@ -257,6 +275,16 @@ func (c *container) config(script string, steps ...string) childConfig {
 func (c *container) run(t testing.TB, script string) string {
 	t.Helper()
 	res := runChild(t, c.config(script))
+	if res.Err != nil {
+		t.Fatalf("container: %v\nstderr:\n%s\nstdout:\n%s", res.Err, res.Stderr, res.Stdout)
+	}
+	return res.Stdout
+}
+
+// runSteps is run with the given steps.
+func (c *container) runSteps(t testing.TB, script string, steps ...string) string {
+	t.Helper()
+	res := runChild(t, c.config(script, steps...))
 	if res.Err != nil {
 		t.Fatalf("container: %v\nstderr:\n%s\nstdout:\n%s", res.Err, res.Stderr, res.Stdout)
 	}

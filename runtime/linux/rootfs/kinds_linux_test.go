@@ -221,6 +221,15 @@ func TestRootConsole(t *testing.T) {
 	check(t, v, "console", fmt.Sprintf("%x:%x", unix.Major(st.Rdev), unix.Minor(st.Rdev)))
 }
 
+// The console can also come from the container's own devpts, after the
+// pivot.
+func TestRootConsoleFromTheContainersPtmx(t *testing.T) {
+	c := newContainer(t)
+	v := values(c.runSteps(t, "echo console=$(stat -c '%t:%T' /dev/console); echo pts=$(ls /dev/pts | tr '\\n' ' ')", "prepare", "pivot", "console", "finish"))
+	check(t, v, "console", "88:0")
+	check(t, v, "pts", "0 ptmx")
+}
+
 func TestRootPropagation(t *testing.T) {
 	for _, tc := range []struct {
 		prop, want string

@@ -146,6 +146,26 @@ func Finish(spec *specs.Spec, opts Options) error {
 	return err
 }
 
+// BindConsole binds the pty slave at slave, a path of the current root,
+// onto /dev/console. It is for a runtime that allocates the pty from the
+// container's own /dev/ptmx after Pivot, as runc does; call it before
+// Finish (which may make /dev read-only). Options.ConsolePath is the
+// alternative for a pty allocated before the pivot.
+func BindConsole(opts Options, slave string) error {
+	r, err := opts.kernel().OpenRoot("/")
+	if err != nil {
+		return fmt.Errorf("bind console: %w", err)
+	}
+	err = r.Bind("/dev/console", &Bind{Source: Source{Path: slave, InRoot: true}})
+	if cerr := r.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("bind console %s onto /dev/console: %w", slave, err)
+	}
+	return nil
+}
+
 // validate checks, before anything changes, what would make Prepare fail
 // half-way for a reason known in advance.
 func validate(spec *specs.Spec, opts Options) error {
