@@ -95,46 +95,64 @@ func (c *Client) fetchInto(ctx context.Context, ref Reference, desc ocispec.Desc
 // arrives into w. It returns the error of the transfer (worth a retry when
 // retryable) apart from the error of the store (never worth one).
 func (c *Client) fetchRange(ctx context.Context, ref Reference, desc ocispec.Descriptor, w content.Writer, label string) (rerr, werr error) {
-	off := w.Offset()
-	hdr := http.Header{}
-	if off > 0 {
-		hdr.Set("Range", fmt.Sprintf("bytes=%d-", off))
-	}
-	resp, err := c.do(ctx, &request{method: http.MethodGet, ref: ref, path: blobPath(ref, desc), header: hdr, scopes: pullScope(ref), retry: true})
+	body, err := c.openBlob(ctx, ref, desc, w.Offset())
 	if err != nil {
 		if retryable(ctx, err) {
 			return err, nil
 		}
 		return nil, err
 	}
-	defer resp.Body.Close()
+	if body == nil {
+		return nil, nil
+	}
+	defer body.Close()
+	return c.copyBlob(ctx, w, body, desc, label)
+}
+
+// openBlob GETs the blob desc and returns its body positioned at off: from
+// a 206 answer to a Range request, or from a whole answer (a registry that
+// ignores Range) with the first off bytes read and dropped. It returns a
+// nil body when off is the end of the blob already.
+func (c *Client) openBlob(ctx context.Context, ref Reference, desc ocispec.Descriptor, off int64) (io.ReadCloser, error) {
+	hdr := http.Header{}
+	if off > 0 {
+		hdr.Set("Range", fmt.Sprintf("bytes=%d-", off))
+	}
+	resp, err := c.do(ctx, &request{method: http.MethodGet, ref: ref, path: blobPath(ref, desc), header: hdr, scopes: pullScope(ref), retry: true})
+	if err != nil {
+		return nil, err
+	}
 	skip := int64(0)
 	switch resp.StatusCode {
 	case http.StatusOK:
-		skip = off // the whole blob came: drop what the store holds already
+		skip = off
 	case http.StatusPartialContent:
 		start, ok := rangeStart(resp.Header.Get("Content-Range"))
 		if !ok || start > off {
+			drain(resp)
 			return nil, fmt.Errorf("registry %s: %s: answered Range bytes=%d- with Content-Range %q: %w", ref.Registry, blobWhat(ref, desc), off, resp.Header.Get("Content-Range"), errdefs.ErrInvalidArgument)
 		}
 		skip = off - start
 	case http.StatusRequestedRangeNotSatisfiable:
 		if off == desc.Size {
+			drain(resp)
 			return nil, nil
 		}
-		fallthrough
+		return nil, responseError(ref.Registry, resp, blobWhat(ref, desc))
 	default:
 		return nil, responseError(ref.Registry, resp, blobWhat(ref, desc))
 	}
 	if h := resp.Header.Get("Docker-Content-Digest"); h != "" && h != desc.Digest.String() {
+		drain(resp)
 		return nil, fmt.Errorf("registry %s: %s: served as %s: %w", ref.Registry, blobWhat(ref, desc), h, errdefs.ErrDigestMismatch)
 	}
 	if skip > 0 {
 		if _, err := io.CopyN(io.Discard, resp.Body, skip); err != nil {
-			return err, nil
+			resp.Body.Close()
+			return nil, err
 		}
 	}
-	return c.copyBlob(ctx, w, resp.Body, desc, label)
+	return resp.Body, nil
 }
 
 // rangeStart reads the first byte position of "bytes START-END/TOTAL".

@@ -2,9 +2,7 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/berth-oci/berth/content"
@@ -86,17 +84,12 @@ func (c *Client) FetchBlobBytes(ctx context.Context, ref Reference, desc ocispec
 	if len(desc.Data) > 0 {
 		return desc.Data, content.Verify(desc, desc.Data)
 	}
-	resp, err := c.do(ctx, &request{method: http.MethodGet, ref: ref, path: blobPath(ref, desc), scopes: pullScope(ref), retry: true})
+	if desc.Size >= 0 {
+		limit = desc.Size
+	}
+	_, data, err := c.getSmall(ctx, &request{method: http.MethodGet, ref: ref, path: blobPath(ref, desc), scopes: pullScope(ref), retry: true}, blobWhat(ref, desc), limit)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, responseError(ref.Registry, resp, blobWhat(ref, desc))
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, desc.Size+1))
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: read %s: %w", ref.Registry, blobWhat(ref, desc), errors.Join(errdefs.ErrUnavailable, err))
 	}
 	if err := content.Verify(desc, data); err != nil {
 		return nil, fmt.Errorf("registry %s: %s: %w", ref.Registry, blobWhat(ref, desc), err)

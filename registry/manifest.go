@@ -85,29 +85,47 @@ func (c *Client) FetchManifest(ctx context.Context, ref Reference) (ocispec.Desc
 	if ref.Identifier() == "" {
 		return ocispec.Descriptor{}, nil, fmt.Errorf("fetch manifest %s: the reference names no tag or digest: %w", ref, errdefs.ErrInvalidArgument)
 	}
-	resp, err := c.do(ctx, &request{
+	resp, data, err := c.getSmall(ctx, &request{
 		method: http.MethodGet, ref: ref, path: manifestPath(ref, ref.Identifier()),
 		header: http.Header{"Accept": {manifestAccept}}, scopes: pullScope(ref), retry: true,
-	})
+	}, ref.what(), content.MaxManifestSize)
 	if err != nil {
 		return ocispec.Descriptor{}, nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return ocispec.Descriptor{}, nil, responseError(ref.Registry, resp, ref.what())
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, content.MaxManifestSize+1))
-	if err != nil {
-		return ocispec.Descriptor{}, nil, fmt.Errorf("registry %s: read %s: %w", ref.Registry, ref.what(), errors.Join(errdefs.ErrUnavailable, err))
-	}
-	if len(data) > content.MaxManifestSize {
-		return ocispec.Descriptor{}, nil, fmt.Errorf("registry %s: %s is larger than %d bytes: %w", ref.Registry, ref.what(), content.MaxManifestSize, errdefs.ErrInvalidArgument)
 	}
 	desc, err := describeManifest(ref, contentType(resp), resp.Header.Get("Docker-Content-Digest"), data)
 	if err != nil {
 		return ocispec.Descriptor{}, nil, err
 	}
 	return desc, data, nil
+}
+
+// getSmall makes a GET whose answer is read whole (a manifest, a config):
+// a 200 body of at most limit bytes. A body cut short by a dropped
+// connection is asked for again, as a failed request would be.
+func (c *Client) getSmall(ctx context.Context, r *request, what string, limit int64) (*http.Response, []byte, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := c.do(ctx, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, nil, responseError(r.ref.Registry, resp, what)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		resp.Body.Close()
+		if err == nil && int64(len(data)) > limit {
+			return nil, nil, fmt.Errorf("registry %s: %s is larger than %d bytes: %w", r.ref.Registry, what, limit, errdefs.ErrInvalidArgument)
+		}
+		if err == nil {
+			return resp, data, nil
+		}
+		if attempt >= c.opts.Retries || !retryable(ctx, err) {
+			return nil, nil, fmt.Errorf("registry %s: read %s: %w", r.ref.Registry, what, errors.Join(errdefs.ErrUnavailable, err))
+		}
+		if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, nil, err
+		}
+	}
 }
 
 // describeManifest verifies a downloaded manifest and builds its descriptor.

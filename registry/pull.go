@@ -127,6 +127,11 @@ func (c *Client) pullManifest(ctx context.Context, ref Reference, ing content.In
 	fetch(m.Config, "config")
 	seen := map[string]bool{m.Config.Digest.String(): true}
 	for _, l := range m.Layers {
+		// Registries do not serve foreign layers; their urls do, and
+		// skopeo and containerd leave them out too.
+		if image.IsNonDistributable(l.MediaType) {
+			continue
+		}
 		if !seen[l.Digest.String()] {
 			seen[l.Digest.String()] = true
 			fetch(l, "layer")

@@ -87,7 +87,9 @@ func (c *Client) pushBlobs(ctx context.Context, ref Reference, src content.Provi
 	}
 	push(m.Config, "config")
 	for _, l := range m.Layers {
-		push(l, "layer")
+		if !image.IsNonDistributable(l.MediaType) {
+			push(l, "layer")
+		}
 	}
 	return g.Wait()
 }
