@@ -118,3 +118,13 @@ func FuzzParseList(f *testing.F) {
 		_, _ = parseList(s)
 	})
 }
+
+func TestFeatures(t *testing.T) {
+	f := Features()
+	if f.V1 == nil || !*f.V1 || f.V2 == nil || !*f.V2 || f.Rdma == nil || !*f.Rdma {
+		t.Errorf("Features() = %+v: v1, v2 and rdma are supported", f)
+	}
+	if f.Systemd == nil || *f.Systemd || f.SystemdUser == nil || *f.SystemdUser {
+		t.Errorf("Features() = %+v: systemd is not", f)
+	}
+}

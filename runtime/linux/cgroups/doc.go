@@ -31,12 +31,15 @@
 //
 // # Resources
 //
-// 0 means unset for memory limit, swap and reservation, cpu shares, quota
-// and periods, and blkio weights, as in runc; a negative memory or pids
-// limit means unlimited, and a pids limit of 0 is a real limit. Kernel memory
-// limits are ignored (deprecated by the kernel, ignored by runc), and so on
-// v2 are swappiness, disableOOMKiller and useHierarchy, which have no v2
-// file. A field whose controller the host lacks is an error wrapping
+// 0 means unset for memory limit, swap, reservation and kernel limits, cpu
+// shares, quota and periods, and blkio weights, as in runc; a negative
+// memory or pids limit means unlimited, and a pids limit of 0 is a real limit
+// (no new process at all), as the spec asks. Swap (memory+swap) is written
+// on v1 only where swap accounting exists, and converted to swap alone on
+// v2. Kernel memory limits are written where the kernel still has their
+// files and skipped where it has not, as runc did; v2 has neither, nor
+// swappiness, disableOOMKiller or useHierarchy, so those are ignored there.
+// A field whose controller the host lacks is an error wrapping
 // errdefs.ErrUnavailable; a value refused by the kernel is an error naming
 // the file and the value:
 //

@@ -48,6 +48,9 @@ func TestFakeV1Resources(t *testing.T) {
 		{"memory reservation", specs.LinuxResources{Memory: &specs.LinuxMemory{Reservation: ptr(int64(1 << 20))}}, "memory", "memory.soft_limit_in_bytes", "1048576"},
 		{"memory swappiness", specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: ptr(uint64(10))}}, "memory", "memory.swappiness", "10"},
 		{"memory disableOOMKiller", specs.LinuxResources{Memory: &specs.LinuxMemory{DisableOOMKiller: ptr(true)}}, "memory", "memory.oom_control", "1"},
+		{"memory kernel", specs.LinuxResources{Memory: &specs.LinuxMemory{Kernel: ptr(int64(64 << 20))}}, "memory", "memory.kmem.limit_in_bytes", "67108864"},
+		{"memory kernelTCP", specs.LinuxResources{Memory: &specs.LinuxMemory{KernelTCP: ptr(int64(8 << 20))}}, "memory", "memory.kmem.tcp.limit_in_bytes", "8388608"},
+		{"memory kernelTCP -1", specs.LinuxResources{Memory: &specs.LinuxMemory{KernelTCP: ptr(int64(-1))}}, "memory", "memory.kmem.tcp.limit_in_bytes", "-1"},
 		{"memory useHierarchy", specs.LinuxResources{Memory: &specs.LinuxMemory{UseHierarchy: ptr(true)}}, "memory", "memory.use_hierarchy", "1"},
 		{"cpu shares", specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr(uint64(1024))}}, "cpu", "cpu.shares", "1024"},
 		{"cpu quota", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: ptr(int64(50000))}}, "cpu", "cpu.cfs_quota_us", "50000"},
@@ -99,6 +102,46 @@ func TestSwapFirst(t *testing.T) {
 		if got := swapFirst(tc.cur, tc.swap); got != tc.want {
 			t.Errorf("swapFirst(%d, %d) = %v, want %v", tc.cur, tc.swap, got, tc.want)
 		}
+	}
+}
+
+// Where the kernel lacks a file (no swap accounting, no kmem), the limit is
+// skipped as runc does, and the rest is still written.
+func TestFakeV1MemoryFilesAbsent(t *testing.T) {
+	f := newFakeHost(t, []string{"memory"}, nil)
+	m := f.cgroup("/c1")
+	d := m.paths["memory"]
+	for _, name := range []string{"memory.memsw.limit_in_bytes", "memory.kmem.limit_in_bytes", "memory.kmem.tcp.limit_in_bytes"} {
+		if err := os.Remove(filepath.Join(d, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &specs.LinuxResources{Memory: &specs.LinuxMemory{
+		Limit: ptr(int64(1 << 30)), Swap: ptr(int64(2 << 30)), Kernel: ptr(int64(1 << 20)), KernelTCP: ptr(int64(1 << 20)), Swappiness: ptr(uint64(0)),
+	}}
+	if err := m.Create(r); err != nil {
+		t.Fatal(err)
+	}
+	f.want(d, "memory.limit_in_bytes", "1073741824")
+	f.want(d, "memory.swappiness", "0")
+	for _, name := range []string{"memory.memsw.limit_in_bytes", "memory.kmem.limit_in_bytes", "memory.kmem.tcp.limit_in_bytes"} {
+		if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+			t.Errorf("%s written although the kernel has no such file", name)
+		}
+	}
+}
+
+// Errors name the file and the value that could not be written.
+func TestFakeV1ErrorNamesFileAndValue(t *testing.T) {
+	f := newFakeHost(t, []string{"pids"}, nil)
+	m := f.cgroup("/c1")
+	file := filepath.Join(m.paths["pids"], "pids.max")
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Set(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(42))}})
+	if err == nil || !strings.Contains(err.Error(), file+` "42"`) {
+		t.Errorf("Set = %v, want an error naming %s and \"42\"", err, file)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,10 +16,12 @@ import (
 
 var cgroupSeq atomic.Int64
 
-// testCgroupPath is an absolute cgroup path no other test run uses.
+// testCgroupPath is a relative cgroup path no other test run uses: below
+// the test's own cgroup in each hierarchy, so that whatever limits the test
+// process has still bound what the test starts.
 func testCgroupPath(t *testing.T) string {
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
-	return fmt.Sprintf("/berth-test-%d-%d-%s", os.Getpid(), cgroupSeq.Add(1), name)
+	return fmt.Sprintf("berth-test-%d-%d-%s", os.Getpid(), cgroupSeq.Add(1), name)
 }
 
 // realV1 makes a cgroup on this host's v1 hierarchies (skipping where the
@@ -78,6 +81,27 @@ func wantFile(t *testing.T, dir, name, want string) {
 	if got := mustRead(t, dir, name); got != want {
 		t.Errorf("%s = %q, want %q", filepath.Join(dir, name), got, want)
 	}
+}
+
+// hostDirOf is the directory, as the host mounts it, of the cgroup pid is in
+// for the hierarchy holding ctrl ("" for cgroup2): read from /proc/PID/cgroup,
+// so it shows where the kernel put the process, not where we meant to.
+func hostDirOf(t *testing.T, pid int, ctrl string) string {
+	t.Helper()
+	h, err := readHost("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hy := h.v2
+	for i := range h.v1 {
+		if ctrl != "" && slices.Contains(h.v1[i].controllers, ctrl) {
+			hy = &h.v1[i]
+		}
+	}
+	if hy == nil {
+		t.Fatalf("no hierarchy holds %q", ctrl)
+	}
+	return filepath.Join(hy.mountpoint, visiblePart(cgroupOf(t, pid, ctrl), hy.root))
 }
 
 // cgroupOf reads which cgroup pid is in for the hierarchy holding ctrl ("" for

@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// setV1Memory writes the memory controller's files. Kernel memory limits
-// (kernel, kernelTCP) are ignored as runc does: the kernel deprecated them
-// (5.4) and newer kernels refuse the writes. 0 for limit or swap means unset,
-// as in runc.
+// setV1Memory writes the memory controller's files. 0 for limit or swap
+// means unset, as in runc.
 func setV1Memory(dir string, m *specs.LinuxMemory) error {
 	if err := setV1MemoryLimits(dir, nonZero(m.Limit), nonZero(m.Swap)); err != nil {
+		return err
+	}
+	if err := setKernelMemory(dir, m); err != nil {
 		return err
 	}
 	if err := writeIfSet(dir, "memory.soft_limit_in_bytes", m.Reservation); err != nil {
@@ -57,8 +59,11 @@ func setV1MemoryLimits(dir string, limit, swap *int64) error {
 		unlimited := int64(-1) // lifting the limit lifts memsw too, or it would cap
 		swap = &unlimited
 	}
-	if swap != nil && *swap == -1 && !exists(dir, swapFile) {
-		swap = nil // no swap accounting: nothing to lift
+	if swap != nil && !exists(dir, swapFile) {
+		// No swap accounting (a kernel built without it, or booted with
+		// swapaccount=0): there is no memory+swap counter to limit, as
+		// runc and docker treat it.
+		swap = nil
 	}
 	order := []string{memFile, swapFile}
 	if limit != nil && swap != nil {
@@ -93,15 +98,40 @@ func swapFirst(curLimit uint64, swap int64) bool {
 	return swap == -1 || curLimit <= uint64(swap)
 }
 
+// setKernelMemory writes the kernel and kernelTCP limits where the kernel
+// still has their files. Like runc, a limit whose file is gone (kernels
+// built without kmem accounting) is skipped rather than refused: the spec
+// marks both fields NOT RECOMMENDED, and since Linux 5.4 the kernel limit is
+// deprecated (6.x accepts the write and ignores it), while the TCP buffer
+// limit still works. 0 means unset.
+func setKernelMemory(dir string, m *specs.LinuxMemory) error {
+	for _, k := range []struct {
+		file string
+		v    *int64
+	}{{"memory.kmem.limit_in_bytes", nonZero(m.Kernel)}, {"memory.kmem.tcp.limit_in_bytes", nonZero(m.KernelTCP)}} {
+		if k.v == nil || !exists(dir, k.file) {
+			continue
+		}
+		err := writeFile(dir, k.file, strconv.FormatInt(*k.v, 10))
+		if errors.Is(err, unix.EOPNOTSUPP) {
+			continue // a kernel that keeps the file but refuses the limit
+		}
+		if err != nil {
+			return withUsage(dir, k.file, err)
+		}
+	}
+	return nil
+}
+
 // withUsage explains EBUSY, which v1 returns for a limit below current usage.
 func withUsage(dir, file string, err error) error {
 	if !errors.Is(err, unix.EBUSY) {
 		return err
 	}
-	usage, peak := "memory.usage_in_bytes", "memory.max_usage_in_bytes"
-	if file == "memory.memsw.limit_in_bytes" {
-		usage, peak = "memory.memsw.usage_in_bytes", "memory.memsw.max_usage_in_bytes"
-	}
+	// Each limit file has its counters beside it: memory.memsw.limit_in_bytes
+	// and memory.memsw.usage_in_bytes, and so on.
+	family := strings.TrimSuffix(file, "limit_in_bytes")
+	usage, peak := family+"usage_in_bytes", family+"max_usage_in_bytes"
 	u, uerr := readUint(dir, usage)
 	p, perr := readUint(dir, peak)
 	if uerr != nil || perr != nil {

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -16,32 +15,54 @@ import (
 
 func TestRealV1CreateAddDestroy(t *testing.T) {
 	r := &specs.LinuxResources{
-		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20)), Reservation: ptr(int64(32 << 20))},
-		CPU:    &specs.LinuxCPU{Shares: ptr(uint64(512)), Quota: ptr(int64(50000)), Period: ptr(uint64(100000)), Cpus: "0"},
-		Pids:   &specs.LinuxPids{Limit: ptr(int64(100))},
-		Devices: append([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
-			specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: ptr(int64(1)), Minor: ptr(int64(3)), Access: "rwm"},
-			specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: ptr(int64(1)), Minor: ptr(int64(5)), Access: "rw"}),
+		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20)), Reservation: ptr(int64(32 << 20)),
+			Swap: ptr(int64(96 << 20)), Swappiness: ptr(uint64(10)), KernelTCP: ptr(int64(16 << 20))},
+		CPU: &specs.LinuxCPU{Shares: ptr(uint64(512)), Quota: ptr(int64(50000)), Period: ptr(uint64(100000)),
+			Burst: ptr(uint64(10000)), Cpus: "0", Mems: "0", Idle: ptr(int64(0))},
+		Pids:    &specs.LinuxPids{Limit: ptr(int64(100))},
+		BlockIO: &specs.LinuxBlockIO{Weight: ptr(uint16(300))},
+		Devices: []specs.LinuxDeviceCgroup{dev(false, "", -1, -1, "rwm"), dev(true, "c", 1, 3, "rwm"), dev(true, "c", 1, 5, "rw")},
 	}
 	m := realV1(t, r)
 	wantFile(t, m.paths["memory"], "memory.limit_in_bytes", strconv.Itoa(64<<20))
 	wantFile(t, m.paths["memory"], "memory.soft_limit_in_bytes", strconv.Itoa(32<<20))
+	if exists(m.paths["memory"], "memory.memsw.limit_in_bytes") {
+		wantFile(t, m.paths["memory"], "memory.memsw.limit_in_bytes", strconv.Itoa(96<<20))
+	}
+	if exists(m.paths["memory"], "memory.kmem.tcp.limit_in_bytes") {
+		wantFile(t, m.paths["memory"], "memory.kmem.tcp.limit_in_bytes", strconv.Itoa(16<<20))
+	}
+	wantFile(t, m.paths["memory"], "memory.swappiness", "10")
 	wantFile(t, m.paths["cpu"], "cpu.shares", "512")
 	wantFile(t, m.paths["cpu"], "cpu.cfs_quota_us", "50000")
 	wantFile(t, m.paths["cpu"], "cpu.cfs_period_us", "100000")
+	if exists(m.paths["cpu"], "cpu.cfs_burst_us") {
+		wantFile(t, m.paths["cpu"], "cpu.cfs_burst_us", "10000")
+	}
 	wantFile(t, m.paths["pids"], "pids.max", "100")
 	wantFile(t, m.paths["cpuset"], "cpuset.cpus", "0")
+	wantFile(t, m.paths["cpuset"], "cpuset.mems", "0")
 	wantFile(t, m.paths["devices"], "devices.list", "c 1:3 rwm\nc 1:5 rw")
+	if d, ok := m.paths["blkio"]; ok {
+		switch {
+		case exists(d, "blkio.weight"):
+			wantFile(t, d, "blkio.weight", "300")
+		case exists(d, "blkio.bfq.weight"):
+			wantFile(t, d, "blkio.bfq.weight", "300")
+		}
+	}
 
-	cmd := start(t, "sleep", "1000")
+	cmd := start(t, "sleep", "30")
 	pid := cmd.Process.Pid
 	if err := m.Add(pid); err != nil {
 		t.Fatal(err)
 	}
-	inner := strings.TrimPrefix(m.paths["memory"], "/sys/fs/cgroup/memory")
-	for _, ctrl := range []string{"memory", "cpu", "pids", "devices", "freezer", "cpuset"} {
-		if got := cgroupOf(t, pid, ctrl); got != inner {
-			t.Errorf("pid in %s cgroup %q, want %q", ctrl, got, inner)
+	for ctrl, dir := range m.paths {
+		if ctrl == UnifiedKey {
+			ctrl = ""
+		}
+		if got := hostDirOf(t, pid, ctrl); got != dir {
+			t.Errorf("pid in %q cgroup %s, want %s", ctrl, got, dir)
 		}
 	}
 	pids, err := m.Pids()
@@ -73,7 +94,7 @@ func TestRealV1JoinFiles(t *testing.T) {
 	if len(files) < 2 {
 		t.Fatalf("JoinFiles() = %v, want one file per hierarchy", files)
 	}
-	script := `for f in "$@"; do echo 0 > "$f" || exit 1; done; echo joined; exec sleep 1000`
+	script := `for f in "$@"; do echo 0 > "$f" || exit 1; done; echo joined; exec sleep 30`
 	cmd := exec.Command("/bin/busybox", append([]string{"sh", "-c", script, "sh"}, files...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -92,10 +113,12 @@ func TestRealV1JoinFiles(t *testing.T) {
 	if err != nil || !slices.Equal(pids, []int{pid}) {
 		t.Fatalf("Pids() = %v, %v; want [%d]", pids, err, pid)
 	}
-	inner := strings.TrimPrefix(m.paths["pids"], "/sys/fs/cgroup/pids")
-	for _, ctrl := range []string{"memory", "cpu", "pids", "devices", "name=systemd"} {
-		if got := cgroupOf(t, pid, ctrl); got != inner {
-			t.Errorf("pid in %s cgroup %q, want %q", ctrl, got, inner)
+	for ctrl, dir := range m.paths {
+		if ctrl == UnifiedKey {
+			ctrl = ""
+		}
+		if got := hostDirOf(t, pid, ctrl); got != dir {
+			t.Errorf("pid in %q cgroup %s, want %s", ctrl, got, dir)
 		}
 	}
 }
