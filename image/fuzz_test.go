@@ -20,7 +20,7 @@ func addSeeds(f *testing.F, extra ...any) {
 		f.Fatal(err)
 	}
 	for _, name := range files {
-		if filepath.Ext(name) == ".md" {
+		if fi, err := os.Stat(name); err != nil || fi.IsDir() || filepath.Ext(name) == ".md" {
 			continue
 		}
 		data, err := os.ReadFile(name)
