@@ -76,12 +76,15 @@ func TestRootBindMounts(t *testing.T) {
 		specs.Mount{Destination: "/hostdev2", Source: "/dev", Options: []string{"rbind", "rro", "rnosuid"}},
 		specs.Mount{Destination: "/shared", Source: vol, Options: []string{"rbind", "rshared"}},
 		specs.Mount{Destination: "/unbindable", Source: vol, Options: []string{"bind", "unbindable"}},
+		specs.Mount{Destination: "/nosymfollow", Source: vol, Options: []string{"bind", "nosymfollow"}},
+		specs.Mount{Destination: "/a/b/c", Options: []string{"remount", "bind", "rw", "exec"}},
 	)
 	out := c.run(t, "echo file=$(cat /etc/hostfile); echo type=$(stat -c %F /etc/hostfile); cat /proc/self/mountinfo")
 	v := values(out)
 	check(t, v, "file", "file")
 	check(t, v, "type", "regular file")
-	checkMount(t, out, "/a/b/c", " ro,nosuid,nodev,noexec,noatime ")
+	checkMount(t, out, "/a/b/c", " rw,nosuid,nodev,noatime ") // remounted rw, exec
+	checkMount(t, out, "/nosymfollow", ",nosymfollow")
 	checkMount(t, out, "/hostdev", " ro,")
 	checkMount(t, out, "/hostdev/shm", " rw,") // "ro" is the top mount's only
 	checkMount(t, out, "/hostdev2", " ro,nosuid")
@@ -98,6 +101,9 @@ func TestRootTmpfs(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(c.rootfs, "etc", "motd"), []byte("hello"), 0o640); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink("motd", filepath.Join(c.rootfs, "etc", "motdlink")); err != nil {
+		t.Fatal(err)
+	}
 	// (os.Chmod would drop the sticky bit of a plain 0o1777.)
 	if err := unix.Chmod(filepath.Join(c.rootfs, "tmp"), 0o1777); err != nil {
 		t.Fatal(err)
@@ -112,6 +118,7 @@ echo tmp=$(stat -c %a /tmp)
 echo runx=$(stat -c '%a %u %g' /run/x)
 echo motd=$(cat /etc/motd)
 echo motdmode=$(stat -c %a /etc/motd)
+echo motdlink=$(readlink /etc/motdlink)
 echo passwd=$(head -c 4 /etc/passwd)
 echo etcwrite=$(touch /etc/x 2>/dev/null && echo ok || echo denied)
 cat /proc/self/mountinfo`)
@@ -120,11 +127,21 @@ cat /proc/self/mountinfo`)
 	check(t, v, "runx", "700 1000 1000")
 	check(t, v, "motd", "hello")
 	check(t, v, "motdmode", "640")
+	check(t, v, "motdlink", "motd")
 	check(t, v, "passwd", "root")
 	check(t, v, "etcwrite", "denied")
 	checkMount(t, out, "/tmp", "rw,nosuid,nodev", " - tmpfs ")
 	checkMount(t, out, "/run/x", "size=1024k,nr_inodes=100,mode=700,uid=1000,gid=1000")
 	checkMount(t, out, "/etc", " ro,", " - tmpfs ")
+}
+
+func TestRootRemountReconfiguresTheSuperblock(t *testing.T) {
+	c := newContainer(t)
+	c.spec.Mounts = append(c.spec.Mounts,
+		specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}},
+		specs.Mount{Destination: "/run", Options: []string{"remount", "size=2m", "nosuid"}},
+	)
+	checkMount(t, c.run(t, "cat /proc/self/mountinfo"), "/run", " rw,nosuid,", "size=2048k")
 }
 
 func TestRootBadOptionIsOneClearError(t *testing.T) {

@@ -179,3 +179,20 @@ func TestMqueueFallsBackToTheHostsInAUserNamespace(t *testing.T) {
 		"bind /dev/mqueue rbind /dev/mqueue recattr=+nosuid",
 	})
 }
+
+func TestMountLabelWhenSELinuxIsOn(t *testing.T) {
+	f := newFake()
+	f.fsTypes["/sys/fs/selinux"] = unix.SELINUX_MAGIC
+	spec := bareSpec(
+		specs.Mount{Destination: "/proc", Type: "proc", Source: "proc"},
+		specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=755"}},
+	)
+	spec.Linux.MountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+	diffCalls(t, mountCalls(t, f, spec), []string{
+		"mount /proc proc source=proc strict onproc",
+		`mount /run tmpfs source=tmpfs data=mode=755,context="system_u:object_r:container_file_t:s0:c1,c2"`,
+	})
+	// Without SELinux the label is ignored, as runc does.
+	f = newFake()
+	diffCalls(t, mountCalls(t, f, spec)[1:2], []string{"mount /run tmpfs source=tmpfs data=mode=755"})
+}
