@@ -3,6 +3,7 @@ package rootfs
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -117,8 +118,12 @@ func (k kernel) MoveRoot(rootfs string) error {
 	if err != nil {
 		return err
 	}
+	real := rootfs
+	if p, err := filepath.EvalSymlinks(rootfs); err == nil {
+		real = p // mountinfo has canonical paths
+	}
 	for _, m := range mounts {
-		if m.Root != "/" || (m.FSType != "proc" && m.FSType != "sysfs") || under(m.Mountpoint, rootfs) {
+		if m.Root != "/" || (m.FSType != "proc" && m.FSType != "sysfs") || under(m.Mountpoint, real) {
 			continue
 		}
 		if err := hideMount(m.Mountpoint); err != nil {
@@ -145,7 +150,7 @@ func (k kernel) MoveRoot(rootfs string) error {
 // namespace).
 func hideMount(p string) error {
 	if err := unix.Mount("", p, "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
-		if err == unix.ENOENT {
+		if err == unix.ENOENT || err == unix.EINVAL {
 			return nil // under a mount detached already
 		}
 		return &os.PathError{Op: "mount rslave", Path: p, Err: err}

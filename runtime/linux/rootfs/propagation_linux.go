@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -74,6 +75,9 @@ func prepareRoot(k Kernel, spec *specs.Spec, rootfs string) error {
 
 // privateParent makes the mount holding rootfs private when it is shared.
 func privateParent(k Kernel, rootfs string) error {
+	if real, err := filepath.EvalSymlinks(rootfs); err == nil {
+		rootfs = real // mountinfo has canonical paths
+	}
 	b, err := k.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return err
