@@ -11,9 +11,11 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// refNameGrammar is the grammar of org.opencontainers.image.ref.name in
-// annotations.md.
-var refNameGrammar = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
+// refNameChars is the character set annotations.md gives
+// org.opencontainers.image.ref.name, plus the underscore of Docker tags.
+// The spec's finer grammar is only a SHOULD, and a layout tagged "v1_2" by
+// skopeo must stay readable; white space and the like are refused.
+var refNameChars = regexp.MustCompile(`^[A-Za-z0-9_.:@/+-]+$`)
 
 // predefined holds a check for each pre-defined annotation key whose value
 // has a format; it returns what is wrong with a value, or "". Keys of free
@@ -27,7 +29,7 @@ var predefined = map[string]func(string) string{
 		return ""
 	},
 	ocispec.AnnotationRefName: func(v string) string {
-		if !refNameGrammar.MatchString(v) {
+		if !refNameChars.MatchString(v) {
 			return "not a valid reference name"
 		}
 		return ""

@@ -86,15 +86,21 @@ func (p *problems) addValue(field, value, format string, args ...any) {
 	p.list = append(p.list, Problem{Field: field, Value: value, Msg: fmt.Sprintf(format, args...)})
 }
 
-// has reports whether a problem was already recorded at field or below it,
-// so that the schema does not repeat what a semantic rule said better.
-func (p *problems) has(field string) bool {
+// covered returns the fields at which, or below which, a problem is
+// recorded, so that the schema does not repeat what a semantic rule said
+// better: "layers[0].size" covers itself, "layers[0]" and "layers".
+func (p *problems) covered() map[string]bool {
+	set := map[string]bool{}
 	for _, q := range p.list {
-		if q.Field == field || strings.HasPrefix(q.Field, field+".") || strings.HasPrefix(q.Field, field+"[") {
-			return true
+		f := q.Field
+		set[f] = true
+		for i := len(f) - 1; i > 0; i-- {
+			if f[i] == '.' || f[i] == '[' {
+				set[f[:i]] = true
+			}
 		}
 	}
-	return false
+	return set
 }
 
 func (p *problems) err() error {

@@ -174,3 +174,10 @@ func member(doc any, name string) (any, bool) {
 	v, ok := obj[name]
 	return v, ok
 }
+
+// hasNumber reports whether doc holds a number at name, and which.
+func hasNumber(doc any, name string) (json.Number, bool) {
+	v, ok := member(doc, name)
+	n, isNum := v.(json.Number)
+	return n, ok && isNum
+}

@@ -1,7 +1,6 @@
 package image
 
 import (
-	"encoding/json"
 	"maps"
 	"net/url"
 	"regexp"
@@ -215,11 +214,4 @@ func validPort(k string) bool {
 func isDocument(mt string) bool {
 	return IsManifest(mt) || IsIndex(mt) || IsConfig(mt) || IsSchema1(mt) ||
 		mt == ocispec.MediaTypeDescriptor || mt == ocispec.MediaTypeLayoutHeader
-}
-
-// hasNumber reports whether doc holds a number at name, and which.
-func hasNumber(doc any, name string) (json.Number, bool) {
-	v, ok := member(doc, name)
-	n, isNum := v.(json.Number)
-	return n, ok && isNum
 }

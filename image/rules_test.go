@@ -199,6 +199,7 @@ func TestIndexRules(t *testing.T) {
 		{"ref.name", x, func(d obj) {
 			entry(d, 0)["annotations"] = obj{ocispec.AnnotationRefName: "docker.io/library/busybox:1.36--musl"}
 		}, ""},
+		{"ref.name with an underscore", x, func(d obj) { entry(d, 0)["annotations"] = obj{ocispec.AnnotationRefName: "3.19_edge"} }, ""},
 		{"ref.name bad", x, func(d obj) { entry(d, 0)["annotations"] = obj{ocispec.AnnotationRefName: "my tag"} }, `manifests[0].annotations.org.opencontainers.image.ref.name "my tag"`},
 		{"artifactType", x, func(d obj) { d["artifactType"] = "application/vnd.example.sbom.v1" }, ""},
 		{"artifactType malformed", x, func(d obj) { d["artifactType"] = "application/" }, "artifactType"},

@@ -89,14 +89,14 @@ func checkSchema(p *problems, name string, doc any) {
 		p.add("", "schema %s: %v", name, err)
 		return
 	}
-	seen := map[string]bool{}
+	seen := p.covered()
 	var found []Problem
 	for _, leaf := range leaves(ve) {
 		if relaxed[leaf.KeywordLocation] {
 			continue
 		}
 		for _, pr := range translate(leaf, doc) {
-			if seen[pr.Field] || p.has(pr.Field) {
+			if seen[pr.Field] {
 				continue
 			}
 			seen[pr.Field] = true
