@@ -104,3 +104,36 @@ func TestSchema1Refused(t *testing.T) {
 		}
 	}
 }
+
+func TestDetectShapes(t *testing.T) {
+	cases := []struct {
+		data string
+		want string // media type, or the error kind's text
+		kind error
+	}{
+		{`{"schemaVersion":2,"manifests":[]}`, ocispec.MediaTypeImageIndex, nil},
+		{`{"schemaVersion":2,"config":{},"layers":[]}`, ocispec.MediaTypeImageManifest, nil},
+		{`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}`, MediaTypeDockerManifestList, nil},
+		{`{"schemaVersion":2,"mediaType":"application/vnd.example.future+json"}`, "application/vnd.example.future+json", nil},
+		{`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`, ocispec.MediaTypeImageConfig, nil},
+		{`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:x","size":1}`, ocispec.MediaTypeDescriptor, nil},
+		{`{"imageLayoutVersion":"1.0.0"}`, ocispec.MediaTypeLayoutHeader, nil},
+		{`{"schemaVersion":2,"manifests":[],"layers":[]}`, "ambiguous", errdefs.ErrInvalidArgument},
+		{`{"schemaVersion":2}`, "fits no known document", errdefs.ErrInvalidArgument},
+		{`{"name":"x","fsLayers":[]}`, "schema1", ErrSchema1},
+		{`{"schemaVersion":1,"fsLayers":[]}`, "schemaVersion 1", ErrSchema1},
+		{`{"mediaType":"application/vnd.docker.distribution.manifest.v1+prettyjws"}`, "prettyjws", ErrSchema1},
+		{"PK\x03\x04", "not valid JSON", errdefs.ErrInvalidArgument},
+		{"\x1f\x8b\xff", "not valid UTF-8", errdefs.ErrInvalidArgument},
+		{`"a string"`, "not a JSON object", errdefs.ErrInvalidArgument},
+	}
+	for _, c := range cases {
+		got, err := Detect([]byte(c.data))
+		switch {
+		case c.kind == nil && (err != nil || got != c.want):
+			t.Errorf("Detect(%s) = %q, %v; want %s", c.data, got, err, c.want)
+		case c.kind != nil && (!errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("Detect(%s) = %v; want %v saying %q", c.data, err, c.kind, c.want)
+		}
+	}
+}
