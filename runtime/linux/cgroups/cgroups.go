@@ -88,7 +88,10 @@ type Manager interface {
 	DirFD() (int, error)
 	// Set writes r to the live cgroup (berth-runtime update). Fields left nil
 	// are not touched. Values the kernel refuses come back as errors naming
-	// the file and the value.
+	// the file and the value. A non-empty device list replaces the current
+	// one (on v1 by a reset, which the kernel refuses once the container has
+	// child cgroups): an update that does not mean to change devices leaves
+	// r.Devices empty, as runc update does.
 	Set(r *specs.LinuxResources) error
 	// Freeze stops every process of the cgroup and returns once the kernel
 	// reports the cgroup frozen (v1: freezer.state leaves FREEZING for

@@ -258,10 +258,11 @@ func TestRealSetLive(t *testing.T) {
 	}
 
 	swap := exists(mem, "memory.memsw.limit_in_bytes")
-	steps := []struct {
+	type step struct {
 		r     specs.LinuxResources
 		files map[string]string // "ctrl/file" → value
-	}{
+	}
+	steps := []step{
 		{specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(128 << 20)), Swap: ptr(int64(256 << 20))}},
 			map[string]string{"memory/memory.limit_in_bytes": "134217728", "memory/memory.memsw.limit_in_bytes": "268435456"}},
 		{specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(48 << 20)), Swap: ptr(int64(48 << 20))}},
@@ -272,6 +273,13 @@ func TestRealSetLive(t *testing.T) {
 			map[string]string{"cpu/cpu.cfs_quota_us": "30000", "cpu/cpu.cfs_period_us": "50000"}},
 		{specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: ptr(int64(-1)), Shares: ptr(uint64(2048))}},
 			map[string]string{"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.shares": "2048"}},
+	}
+	if exists(m.paths["cpu"], "cpu.idle") { // Linux 5.15
+		// The kernel refuses shares while idle: leaving idle goes first.
+		steps = append(steps,
+			step{specs.LinuxResources{CPU: &specs.LinuxCPU{Idle: ptr(int64(1))}}, map[string]string{"cpu/cpu.idle": "1"}},
+			step{specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr(uint64(512)), Idle: ptr(int64(0))}},
+				map[string]string{"cpu/cpu.idle": "0", "cpu/cpu.shares": "512"}})
 	}
 	for i, s := range steps {
 		if err := m.Set(&s.r); err != nil {

@@ -35,8 +35,11 @@ func writeOrdered(dir string, writes []write) error {
 }
 
 func setV1CPU(dir string, c *specs.LinuxCPU) error {
+	if err := setWeightAndIdle(dir, "cpu.shares", nonZeroU(c.Shares), c.Idle); err != nil {
+		return err
+	}
 	if c.Shares != nil && *c.Shares != 0 {
-		if err := setV1Shares(dir, *c.Shares); err != nil {
+		if err := checkShares(dir, *c.Shares); err != nil {
 			return err
 		}
 	}
@@ -60,18 +63,34 @@ func setV1CPU(dir string, c *specs.LinuxCPU) error {
 	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
 		rt = append(rt, write{"cpu.rt_runtime_us", strconv.FormatInt(*c.RealtimeRuntime, 10)})
 	}
-	if err := writeOrdered(dir, rt); err != nil {
-		return err
-	}
-	return writeIfSet(dir, "cpu.idle", c.Idle)
+	return writeOrdered(dir, rt)
 }
 
-// setV1Shares writes cpu.shares and reads it back: the kernel clamps a value
-// outside 2–262144 silently, and a silently different weight is a surprise.
-func setV1Shares(dir string, shares uint64) error {
-	if err := writeFile(dir, "cpu.shares", strconv.FormatUint(shares, 10)); err != nil {
-		return err
+// setWeightAndIdle writes the weight file (v1 cpu.shares, v2 cpu.weight)
+// and cpu.idle as one ordered group: the kernel refuses a weight for a
+// cgroup that is idle, so leaving idle must come first and entering it
+// last, which writeOrdered's second round sorts out.
+func setWeightAndIdle(dir, weightFile string, weight *uint64, idle *int64) error {
+	var w []write
+	if weight != nil {
+		w = append(w, write{weightFile, strconv.FormatUint(*weight, 10)})
 	}
+	if idle != nil {
+		w = append(w, write{"cpu.idle", strconv.FormatInt(*idle, 10)})
+	}
+	return writeOrdered(dir, w)
+}
+
+func nonZeroU(p *uint64) *uint64 {
+	if p == nil || *p == 0 {
+		return nil
+	}
+	return p
+}
+
+// checkShares reads cpu.shares back: the kernel clamps a value outside
+// 2–262144 silently, and a silently different weight is a surprise.
+func checkShares(dir string, shares uint64) error {
 	got, err := readUint(dir, "cpu.shares")
 	if err != nil {
 		return err

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -121,4 +123,21 @@ func TestRealV1JoinFiles(t *testing.T) {
 			t.Errorf("pid in %q cgroup %s, want %s", ctrl, got, dir)
 		}
 	}
+}
+
+// The device list is reset on every Set that names devices; v1 refuses
+// that once the container has made child cgroups, and says why.
+func TestRealV1DevicesWithChildren(t *testing.T) {
+	r := &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{dev(false, "", -1, -1, "rwm"), dev(true, "c", 1, 3, "rw")}}
+	m := realV1(t, r)
+	if err := os.Mkdir(filepath.Join(m.paths["devices"], "nested"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.Devices = append(r.Devices, dev(true, "c", 1, 5, "r"))
+	err := m.Set(r)
+	if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "child cgroups") {
+		t.Errorf("Set devices with a child cgroup: %v, want EINVAL explaining the child cgroups", err)
+	}
+	wantFile(t, m.paths["devices"], "devices.list", "c 1:3 rw")
+	// Destroy (at cleanup) removes the nested cgroup too.
 }

@@ -16,10 +16,12 @@ func setV2CPU(dir string, c *specs.LinuxCPU) error {
 	if (c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0) || (c.RealtimePeriod != nil && *c.RealtimePeriod != 0) {
 		return fmt.Errorf("cpu.realtimeRuntime/realtimePeriod: cgroup v2 has no realtime group scheduling: %w", errdefs.ErrUnavailable)
 	}
+	var weight *uint64
 	if c.Shares != nil && *c.Shares != 0 {
-		if err := writeFile(dir, "cpu.weight", strconv.FormatUint(sharesToWeight(*c.Shares), 10)); err != nil {
-			return err
-		}
+		weight = ptrTo(sharesToWeight(*c.Shares))
+	}
+	if err := setWeightAndIdle(dir, "cpu.weight", weight, c.Idle); err != nil {
+		return err
 	}
 	var cfs []write
 	if c.Burst != nil {
@@ -34,11 +36,10 @@ func setV2CPU(dir string, c *specs.LinuxCPU) error {
 		}
 		cfs = append(cfs, write{"cpu.max", v})
 	}
-	if err := writeOrdered(dir, cfs); err != nil {
-		return err
-	}
-	return writeIfSet(dir, "cpu.idle", c.Idle)
+	return writeOrdered(dir, cfs)
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // cpuMax renders cpu.max. The file holds quota and period together, so an
 // update naming only the period keeps the quota in force.
