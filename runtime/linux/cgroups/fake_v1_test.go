@@ -241,7 +241,8 @@ func TestFakeV1Stats(t *testing.T) {
 	if s.CPU.Throttling != (Throttling{3, 1, 500}) {
 		t.Errorf("throttling %+v", s.CPU.Throttling)
 	}
-	if s.Memory.Cache != 4096 || s.Memory.Raw["rss"] != 8192 || s.Memory.Usage.Limit != 9223372036854771712 {
+	if s.Memory.Cache != 4096 || s.Memory.Raw["rss"] != 8192 || s.Memory.Usage.Limit != 9223372036854771712 ||
+		s.Memory.Kernel.Usage != 512 || s.Memory.Kernel.Max != 1024 || s.Memory.KernelTCP.Limit != 9223372036854771712 {
 		t.Errorf("memory %+v", s.Memory)
 	}
 	if len(s.Blkio.IoServiceBytesRecursive) != 2 || s.Blkio.IoServiceBytesRecursive[0] != (BlkioEntry{8, 0, "Read", 4096}) {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/berth-oci/berth/internal/fixture"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -140,4 +141,33 @@ func TestRealV1DevicesWithChildren(t *testing.T) {
 	}
 	wantFile(t, m.paths["devices"], "devices.list", "c 1:3 rw")
 	// Destroy (at cleanup) removes the nested cgroup too.
+}
+
+// A value the kernel refuses fails Create with the file and value named,
+// and takes away every directory Create made.
+func TestRealV1CreateFailureLeavesNothing(t *testing.T) {
+	fixture.RequireRoot(t)
+	mg, err := New(Config{Path: testCgroupPath(t) + "/inner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mg.(*manager)
+	if m.mode == ModeV2 {
+		t.Skip("host has no cgroup v1 hierarchies (pure cgroup v2)")
+	}
+	destroyAtCleanup(t, m) // in case the test fails
+	err = m.Create(&specs.LinuxResources{
+		Pids: &specs.LinuxPids{Limit: ptr(int64(10))},
+		CPU:  &specs.LinuxCPU{Cpus: "4095"}, // no such CPU
+	})
+	if err == nil || !strings.Contains(err.Error(), `cpuset.cpus "4095"`) {
+		t.Fatalf("Create = %v, want an error naming cpuset.cpus and \"4095\"", err)
+	}
+	for _, d := range m.dirs() {
+		for _, p := range []string{d, filepath.Dir(d)} {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s left behind by a failed Create (%v)", p, err)
+			}
+		}
+	}
 }
