@@ -106,7 +106,9 @@ echo finished`
 // cgroup limited to 32 MiB, and asks for 128 MiB at most.
 func TestRealMemoryLimitOOM(t *testing.T) {
 	const limit = 32 << 20
-	m := realV1(t, &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(limit)), Swap: ptr(int64(limit))}})
+	// Swappiness 0 and memory+swap = memory keep a host with swap from
+	// swapping the helper out instead of killing it.
+	m := realV1(t, &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(limit)), Swap: ptr(int64(limit)), Swappiness: ptr(uint64(0))}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events, err := m.OOMEvents(ctx)
@@ -130,6 +132,9 @@ func TestRealMemoryLimitOOM(t *testing.T) {
 			break
 		}
 		last = strings.TrimSpace(line)
+		if last == "done" {
+			t.Fatal("the helper allocated 128 MiB under a 32 MiB limit")
+		}
 	}
 	var exit *exec.ExitError
 	if err := h.cmd.Wait(); !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
@@ -234,7 +239,7 @@ func TestRealSignal(t *testing.T) {
 
 func TestRealSetLive(t *testing.T) {
 	m := realV1(t, &specs.LinuxResources{
-		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20))},
+		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20)), Swappiness: ptr(uint64(0))}, // no swapping out below
 		Pids:   &specs.LinuxPids{Limit: ptr(int64(10))},
 		CPU:    &specs.LinuxCPU{Quota: ptr(int64(20000)), Period: ptr(uint64(100000))},
 	})
@@ -327,8 +332,10 @@ func TestRealStatsMove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Memory.Usage.Usage < before.Memory.Usage.Usage+8<<20 || after.Memory.Usage.Limit != 64<<20 {
-		t.Errorf("memory usage %d → %d (limit %d); want 8 MiB more under a 64 MiB limit", before.Memory.Usage.Usage, after.Memory.Usage.Usage, after.Memory.Usage.Limit)
+	// Most of the 8 MiB: pages the Go runtime faulted in before the move
+	// stay charged to the old cgroup.
+	if after.Memory.Usage.Usage < before.Memory.Usage.Usage+4<<20 || after.Memory.Usage.Limit != 64<<20 {
+		t.Errorf("memory usage %d → %d (limit %d); want about 8 MiB more under a 64 MiB limit", before.Memory.Usage.Usage, after.Memory.Usage.Usage, after.Memory.Usage.Limit)
 	}
 	if after.CPU.Usage.Total <= before.CPU.Usage.Total || len(after.CPU.Usage.Percpu) == 0 {
 		t.Errorf("cpu usage %d → %d, percpu %v; want it to grow", before.CPU.Usage.Total, after.CPU.Usage.Total, after.CPU.Usage.Percpu)
