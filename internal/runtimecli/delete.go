@@ -1,0 +1,17 @@
+package runtimecli
+
+import "github.com/spf13/cobra"
+
+func newDelete(g *globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "delete [command options] <container-id>",
+		Short: "delete any resources held by the container",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.runtime().Delete(g.ctx(), args[0], force)
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "forcibly delete the container if it is still running (uses SIGKILL)")
+	return cmd
+}

@@ -1,0 +1,21 @@
+package runtimecli
+
+import (
+	"encoding/json"
+
+	"github.com/berth-oci/berth/runtime"
+	"github.com/spf13/cobra"
+)
+
+func newFeatures(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "features",
+		Short: "show the enabled features",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "    ")
+			return enc.Encode(runtime.Features())
+		},
+	}
+}

@@ -1,0 +1,300 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-oci/berth/errdefs"
+	"github.com/berth-oci/berth/internal/atomicfile"
+	"github.com/berth-oci/berth/runtime/linux/initproc"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// CreateOpts are the options of create (and run).
+type CreateOpts struct {
+	Bundle        string // default: the current directory
+	PidFile       string
+	ConsoleSocket string // AF_UNIX socket that receives the pty master
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFDs   int // fds 3.. (after LISTEN_FDS) passed to the container
+	// Stdio of the container; nil means the runtime's own.
+	Stdin, Stdout, Stderr *os.File
+	// console, when set (run with a terminal and no console socket), is the
+	// socket over which the init sends the pty master.
+	console *os.File
+}
+
+// Create creates container id from a bundle: the init runs in its
+// namespaces with its mounts done and waits for Start. It returns once the
+// container is created; the init is left to whoever reaps orphans.
+func (r *Runtime) Create(ctx context.Context, id string, o CreateOpts) error {
+	c, err := r.create(ctx, id, o)
+	if err != nil {
+		return err
+	}
+	return c.cmd.Process.Release()
+}
+
+// creation is a container just created by this process.
+type creation struct {
+	rec *record
+	cmd *exec.Cmd
+}
+
+func (r *Runtime) create(ctx context.Context, id string, o CreateOpts) (c *creation, err error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if r.SystemdCgroup {
+		return nil, fmt.Errorf("create %s: --systemd-cgroup: the systemd cgroup driver: %w", id, errdefs.ErrNotImplemented)
+	}
+	rec, err := r.newRecord(id, o.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	spec := rec.Spec
+	plan, err := planNamespaces(spec)
+	if err != nil {
+		return nil, err
+	}
+	dir := r.dir(id)
+	if err := os.MkdirAll(r.root(), 0o700); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", r.root(), err)
+	}
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("container %s: %w", id, errdefs.ErrAlreadyExists)
+		}
+		return nil, fmt.Errorf("create state directory of %s: %w", id, err)
+	}
+	l, err := lockDir(dir)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	defer l.unlock()
+	s := &starter{r: r, rec: rec, plan: plan, opts: o}
+	defer func() {
+		if err != nil {
+			s.abort()
+			os.RemoveAll(dir)
+			err = fmt.Errorf("create container %s: %w", id, err)
+		}
+	}()
+	if err := s.launch(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.save(rec); err != nil {
+		return nil, err
+	}
+	if o.PidFile != "" {
+		if err := atomicfile.WriteFile(o.PidFile, []byte(itoa(rec.Pid)), 0o644); err != nil {
+			return nil, fmt.Errorf("write pid file: %w", err)
+		}
+	}
+	return &creation{rec: rec, cmd: s.cmd}, nil
+}
+
+// newRecord reads and validates the bundle's config.
+func (r *Runtime) newRecord(id, bundle string) (*record, error) {
+	if bundle == "" {
+		bundle = "."
+	}
+	bundle, err := filepath.Abs(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", bundle, err)
+	}
+	spec, err := loadSpec(bundle)
+	if err != nil {
+		return nil, err
+	}
+	rootfs := ""
+	if spec.Root != nil {
+		rootfs = spec.Root.Path
+		if !filepath.IsAbs(rootfs) {
+			rootfs = filepath.Join(bundle, rootfs)
+		}
+	}
+	warnings, err := validate(spec, rootfs)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		r.log().Warn(w, "id", id)
+	}
+	return &record{
+		ID:      id,
+		Bundle:  bundle,
+		Rootfs:  rootfs,
+		Created: time.Now().UTC(),
+		Owner:   itoa(os.Geteuid()),
+		Spec:    spec,
+	}, nil
+}
+
+// starter launches one init and talks to it until "created".
+type starter struct {
+	r    *Runtime
+	rec  *record
+	plan *nsPlan
+	opts CreateOpts
+	cg   cgroupManager
+	cmd  *exec.Cmd
+	sock *os.File // the parent's end of the sync socket
+}
+
+// abort undoes a create that failed half way: the init is killed and
+// reaped, its cgroup removed; the poststop hooks run as the spec's step 12
+// asks for a container stopped by a failed hook.
+func (s *starter) abort() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	}
+	if s.sock != nil {
+		s.sock.Close()
+	}
+	if s.cg != nil {
+		if err := s.cg.Destroy(); err != nil {
+			s.r.log().Warn("remove cgroup of failed container", "id", s.rec.ID, "err", err)
+		}
+	}
+	if h := s.rec.Spec.Hooks; h != nil && s.cmd != nil && len(h.Poststop) > 0 {
+		s.r.runPoststop(s.rec)
+	}
+}
+
+func (s *starter) launch(ctx context.Context) error {
+	spec := s.rec.Spec
+	fds, err := s.childFiles()
+	if err != nil {
+		return err
+	}
+	defer fds.close()
+	if s.cg, err = s.r.newCgroup(spec, s.rec.ID); err != nil {
+		return err
+	}
+	if s.cg != nil && !s.plan.newUser {
+		// The init joins its cgroups itself while single-threaded: a move
+		// by another process costs an RCU grace period on cgroup v1.
+		s.plan.enter.CgroupFiles = s.cg.JoinFiles()
+	}
+	s.plan.enter.ErrFD = fds.syncFD
+	if s.cmd, err = s.command(fds); err != nil {
+		return err
+	}
+	if err := s.start(); err != nil {
+		return fmt.Errorf("start init: %w", err)
+	}
+	s.rec.Pid = s.cmd.Process.Pid
+	if s.rec.PidStart, _, err = procStart(s.rec.Pid); err != nil {
+		return fmt.Errorf("read start time of init %d: %w", s.rec.Pid, err)
+	}
+	fds.closeChildEnds()
+	if s.cg != nil && s.plan.newUser {
+		// From inside its user namespace the init cannot write the
+		// host's cgroup files: the parent moves it.
+		if err := s.cg.Add(s.rec.Pid); err != nil {
+			return err
+		}
+	}
+	if p := spec.Process; p != nil && p.OOMScoreAdj != nil {
+		path := "/proc/" + itoa(s.rec.Pid) + "/oom_score_adj"
+		if err := os.WriteFile(path, []byte(itoa(*p.OOMScoreAdj)), 0); err != nil {
+			return fmt.Errorf("set oom_score_adj %d: %w", *p.OOMScoreAdj, err)
+		}
+	}
+	return s.talk(ctx, fds)
+}
+
+// start forks the init. Joining a pid namespace is done here, on a thread
+// of our own that never runs anything else: setns(CLONE_NEWPID) places
+// only the children of the thread, which is all we need.
+func (s *starter) start() error {
+	if s.plan.pidPath == "" {
+		return s.cmd.Start()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtimeLockOSThread() // not unlocked: the thread dies with the goroutine
+		fd, err := unix.Open(s.plan.pidPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- fmt.Errorf("open pid namespace %s: %w", s.plan.pidPath, err)
+			return
+		}
+		defer unix.Close(fd)
+		if err := unix.Setns(fd, unix.CLONE_NEWPID); err != nil {
+			errc <- fmt.Errorf("join pid namespace %s: %w", s.plan.pidPath, err)
+			return
+		}
+		errc <- s.cmd.Start()
+	}()
+	return <-errc
+}
+
+// talk sends the bootstrap and follows the init until it is created.
+func (s *starter) talk(ctx context.Context, fds *childFiles) error {
+	b := initproc.Bootstrap{
+		ID: s.rec.ID, Bundle: s.rec.Bundle, Rootfs: s.rec.Rootfs, Spec: s.rec.Spec,
+		NoPivot: s.opts.NoPivot, NoNewKeyring: s.opts.NoNewKeyring,
+		ExtraFDs: len(fds.extra), Env: fds.env,
+		FifoFD: fds.fifoFD, ConsoleFD: fds.consoleFD,
+		HooksSync:   hasRuntimeHooks(s.rec.Spec),
+		NewCgroupNS: s.plan.newCgroupNS,
+	}
+	if err := json.NewEncoder(s.sock).Encode(&b); err != nil {
+		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))
+	}
+	dec := json.NewDecoder(s.sock)
+	for {
+		var m initproc.Message
+		if err := dec.Decode(&m); err != nil {
+			if err == io.EOF || errors.Is(err, unix.ECONNRESET) {
+				return s.initGone(nil)
+			}
+			return fmt.Errorf("read from init: %w", err)
+		}
+		switch m.Type {
+		case initproc.MsgCreated:
+			return s.sock.Close()
+		case initproc.MsgError:
+			return errors.New(m.Msg)
+		case initproc.MsgPrepared:
+			if err := s.r.runCreateHooks(ctx, s.rec); err != nil {
+				return err
+			}
+			if err := json.NewEncoder(s.sock).Encode(initproc.Message{Type: initproc.MsgResume}); err != nil {
+				return s.initGone(fmt.Errorf("resume init: %w", err))
+			}
+		default:
+			return fmt.Errorf("init sent unknown message %q", m.Type)
+		}
+	}
+}
+
+// initGone explains an init that vanished without a word.
+func (s *starter) initGone(cause error) error {
+	err := s.cmd.Wait()
+	s.cmd.Process = nil // reaped: abort must not kill a recycled pid
+	if err == nil {
+		err = errors.New("exit status 0")
+	}
+	if cause != nil {
+		return fmt.Errorf("%w (init: %v)", cause, err)
+	}
+	return fmt.Errorf("init exited before the container was created: %w", err)
+}
+
+func hasRuntimeHooks(spec *specs.Spec) bool {
+	return spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
+}

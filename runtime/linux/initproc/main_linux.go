@@ -1,0 +1,85 @@
+package initproc
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/berth-oci/berth/runtime/linux/nsenter"
+	"golang.org/x/sys/unix"
+)
+
+// initProcess holds what the init carries from create to start.
+type initProcess struct {
+	b      *Bootstrap
+	sock   *os.File
+	dec    *json.Decoder
+	procFD int // the runtime's /proc/self/fd, to reopen exec.fifo after the pivot
+}
+
+// Main runs the init. It does not return once the user process runs; the
+// value it returns is the exit status of a failed init.
+func Main() int {
+	// Capabilities, the cgroup namespace and the final execve all belong to
+	// one OS thread: this one.
+	runtime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv(EnvSyncFD))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "berth-runtime init: only berth-runtime create starts the init")
+		return 1
+	}
+	// Nothing of the runtime's plumbing reaches hooks or the user process.
+	os.Unsetenv(EnvSyncFD)
+	os.Unsetenv(nsenter.EnvVar)
+	os.Unsetenv("GODEBUG")
+
+	p := &initProcess{sock: os.NewFile(uintptr(fd), "sync"), procFD: -1}
+	p.dec = json.NewDecoder(p.sock)
+	var b Bootstrap
+	if err := p.dec.Decode(&b); err != nil {
+		p.send(Message{Type: MsgError, Msg: fmt.Sprintf("init: read bootstrap: %v", err)})
+		return 1
+	}
+	p.b = &b
+	if err := p.create(); err != nil {
+		p.send(Message{Type: MsgError, Msg: err.Error()})
+		return 1
+	}
+	fifo, err := p.waitStart()
+	if err != nil {
+		// Nobody listens any more: start sees the init gone.
+		fmt.Fprintln(os.Stderr, "berth-runtime init:", err)
+		return 1
+	}
+	err = p.start()
+	fmt.Fprint(fifo, err.Error())
+	return 1
+}
+
+func (p *initProcess) send(m Message) {
+	b, _ := json.Marshal(m)
+	p.sock.Write(append(b, '\n'))
+}
+
+// waitStart blocks until `start` opens exec.fifo, then tells it so.
+func (p *initProcess) waitStart() (*os.File, error) {
+	name := strconv.Itoa(p.b.FifoFD)
+	for {
+		fd, err := unix.Openat(p.procFD, name, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open exec.fifo: %w", err)
+		}
+		unix.Close(p.procFD)
+		unix.Close(p.b.FifoFD)
+		f := os.NewFile(uintptr(fd), "exec.fifo")
+		if _, err := f.Write([]byte("0")); err != nil {
+			return nil, fmt.Errorf("write exec.fifo: %w", err)
+		}
+		return f, nil
+	}
+}

@@ -1,0 +1,63 @@
+// Package initproc is the container's first process: berth-runtime
+// re-executed as `init` by the parent (package runtime) in the namespaces
+// the clone made and the nsenter constructor joined.
+//
+// The protocol with the parent runs over one stream socket (fd in
+// EnvSyncFD), as JSON values: the parent sends one Bootstrap; the init
+// answers with Messages: "prepared" (mounts done: the parent runs its
+// createRuntime hooks and answers "resume"), then "created", or "error" at
+// any point. After "created" the init blocks opening exec.fifo for writing
+// until `start` opens it for reading; from then on it reports through the
+// fifo: one byte "0" once opened, then either EOF (the user process was
+// executed) or an error message (it was not).
+package initproc
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// EnvSyncFD names the environment variable that holds the socket's fd.
+const EnvSyncFD = "_BERTH_INIT_SYNC"
+
+// Bootstrap is everything the init needs, sent once by the parent.
+type Bootstrap struct {
+	ID     string      `json:"id"`
+	Bundle string      `json:"bundle"`
+	Rootfs string      `json:"rootfs"` // absolute path of the root filesystem
+	Spec   *specs.Spec `json:"spec"`
+
+	NoPivot      bool `json:"noPivot,omitempty"`
+	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// ExtraFDs is how many descriptors from fd 3 up the user process keeps
+	// (LISTEN_FDS plus --preserve-fds).
+	ExtraFDs int `json:"extraFDs,omitempty"`
+	// Env is added to process.env (LISTEN_FDS, LISTEN_PID).
+	Env []string `json:"env,omitempty"`
+
+	FifoFD    int `json:"fifoFD"`    // O_PATH descriptor of exec.fifo
+	ConsoleFD int `json:"consoleFD"` // connected console socket, or -1
+
+	// HooksSync asks the init to stop after the mounts for the parent's
+	// prestart and createRuntime hooks.
+	HooksSync bool `json:"hooksSync,omitempty"`
+	// NewCgroupNS: unshare the cgroup namespace once in the container's
+	// cgroup (the clone cannot: it happens before the move).
+	NewCgroupNS bool `json:"newCgroupNS,omitempty"`
+	// Seccomp is applied by the init when the seccomp package is linked;
+	// the parent refuses a config with seccomp until then.
+}
+
+// Message is one message of the init to the parent, or the parent's
+// "resume".
+type Message struct {
+	Type string `json:"type"`
+	Msg  string `json:"msg,omitempty"`
+}
+
+// Message types.
+const (
+	MsgPrepared = "prepared"
+	MsgResume   = "resume"
+	MsgCreated  = "created"
+	MsgError    = "error"
+)

@@ -1,0 +1,132 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// RunOpts are the options of run: create's, and how to follow the
+// container.
+type RunOpts struct {
+	CreateOpts
+	Detach      bool // return once started
+	Keep        bool // do not delete the container after it exits
+	NoSubreaper bool
+}
+
+// Run creates and starts container id. Detached, it returns 0 once the
+// process runs; attached, it forwards signals to the container's init,
+// waits for it and returns its exit status (128+n when killed by signal
+// n), deleting the container unless Keep.
+func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
+	if o.Detach {
+		if err := r.Create(ctx, id, o.CreateOpts); err != nil {
+			return 1, err
+		}
+		if err := r.Start(ctx, id); err != nil {
+			r.Delete(ctx, id, true)
+			return 1, err
+		}
+		return 0, nil
+	}
+	if !o.NoSubreaper {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return 1, fmt.Errorf("become subreaper: %w", err)
+		}
+	}
+	// Signals are caught from before the container exists, so none that
+	// arrives meanwhile is lost.
+	sigs := make(chan os.Signal, 128)
+	signal.Notify(sigs)
+	defer signal.Stop(sigs)
+
+	tty, err := r.attachConsole(&o)
+	if err != nil {
+		return 1, err
+	}
+	c, err := r.create(ctx, id, o.CreateOpts)
+	if tty != nil {
+		tty.closeChildEnd()
+	}
+	if err != nil {
+		return 1, err
+	}
+	if tty != nil {
+		if err := tty.receive(); err != nil {
+			r.Delete(ctx, id, true)
+			return 1, err
+		}
+		defer tty.restore()
+	}
+	if err := r.Start(ctx, id); err != nil {
+		c.cmd.Wait()
+		r.Delete(ctx, id, true)
+		return 1, err
+	}
+	status := r.follow(c, sigs, tty)
+	if tty != nil {
+		tty.drain()
+	}
+	if !o.Keep {
+		if err := r.Delete(ctx, id, true); err != nil {
+			return status, err
+		}
+	}
+	return status, nil
+}
+
+// follow forwards signals to the init until it exits, and returns its
+// exit status the shell way.
+func (r *Runtime) follow(c *creation, sigs chan os.Signal, tty *ttyRelay) int {
+	done := make(chan *os.ProcessState, 1)
+	go func() {
+		st, _ := c.cmd.Process.Wait()
+		done <- st
+	}()
+	for {
+		select {
+		case st := <-done:
+			return exitStatus(st)
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			switch sig {
+			case unix.SIGCHLD, unix.SIGURG:
+				// Children reparented to us are reaped by exit; SIGURG is
+				// the Go runtime's own.
+			case unix.SIGWINCH:
+				if tty != nil {
+					tty.resize()
+				}
+			default:
+				r.killInit(c.rec, sig)
+			}
+		}
+	}
+}
+
+func exitStatus(st *os.ProcessState) int {
+	if st == nil {
+		return 255
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return st.ExitCode()
+}
+
+// wantsTerminal reports whether the bundle's process asks for a terminal.
+func wantsTerminal(bundle string) bool {
+	if bundle == "" {
+		bundle = "."
+	}
+	spec, err := loadSpec(bundle)
+	return err == nil && spec.Process != nil && spec.Process.Terminal
+}
+
+var _ = specs.Version

@@ -1,0 +1,129 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-oci/berth/errdefs"
+	"github.com/berth-oci/berth/internal/atomicfile"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+const (
+	stateFile = "state.json"
+	fifoFile  = "exec.fifo"
+)
+
+// State is what `state` prints: the runtime-spec state plus the fields of
+// runc's that podman and containerd read.
+type State struct {
+	specs.State
+	Rootfs  string    `json:"rootfs"`
+	Created time.Time `json:"created"`
+	Owner   string    `json:"owner"`
+}
+
+// record is state.json: what the runtime remembers of a container. The
+// config is kept as it was at create: later edits of config.json must not
+// affect the container.
+type record struct {
+	ID       string          `json:"id"`
+	Bundle   string          `json:"bundle"`
+	Rootfs   string          `json:"rootfs"`
+	Pid      int             `json:"pid"`
+	PidStart uint64          `json:"pidStart"` // start time of pid, against pid reuse
+	Created  time.Time       `json:"created"`
+	Owner    string          `json:"owner"`
+	Spec     *specs.Spec     `json:"spec"`
+	Cgroup   json.RawMessage `json:"cgroup,omitempty"`
+}
+
+func (r *Runtime) load(id string) (*record, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir(id), stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(r.dir(id)); serr == nil {
+			return nil, fmt.Errorf("container %s is being created or its create failed: %w", id, errdefs.ErrFailedPrecondition)
+		}
+		return nil, fmt.Errorf("container %s does not exist: %w", id, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of container %s: %w", id, err)
+	}
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("parse state of container %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+func (r *Runtime) save(rec *record) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode state of container %s: %w", rec.ID, err)
+	}
+	return atomicfile.WriteFile(filepath.Join(r.dir(rec.ID), stateFile), b, 0o600)
+}
+
+// status derives the container's status from the kernel and the state
+// directory: its init gone (or its pid reused) is stopped; exec.fifo still
+// there is created; otherwise running.
+func (r *Runtime) status(rec *record) specs.ContainerState {
+	if !alive(rec.Pid, rec.PidStart) {
+		return specs.StateStopped
+	}
+	if _, err := os.Lstat(filepath.Join(r.dir(rec.ID), fifoFile)); err == nil {
+		return specs.StateCreated
+	}
+	if paused(rec) {
+		return "paused"
+	}
+	return specs.StateRunning
+}
+
+func (r *Runtime) stateOf(rec *record) *State {
+	st := &State{
+		State: specs.State{
+			Version: specs.Version,
+			ID:      rec.ID,
+			Status:  r.status(rec),
+			Bundle:  rec.Bundle,
+		},
+		Rootfs:  rec.Rootfs,
+		Created: rec.Created,
+		Owner:   rec.Owner,
+	}
+	if rec.Spec != nil {
+		st.Annotations = rec.Spec.Annotations
+	}
+	if st.Status != specs.StateStopped {
+		st.Pid = rec.Pid
+	}
+	return st
+}
+
+// State returns the state of container id.
+func (r *Runtime) State(id string) (*State, error) {
+	rec, err := r.load(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.stateOf(rec), nil
+}
+
+// hookState is the state passed to hooks that run in the runtime namespace.
+func (r *Runtime) hookState(rec *record, status specs.ContainerState) []byte {
+	st := specs.State{Version: specs.Version, ID: rec.ID, Status: status, Pid: rec.Pid, Bundle: rec.Bundle}
+	if rec.Spec != nil {
+		st.Annotations = rec.Spec.Annotations
+	}
+	b, _ := json.Marshal(st)
+	return b
+}
