@@ -97,35 +97,6 @@ func (m *manager) drop(dir string) {
 	maps.DeleteFunc(m.paths, func(_, d string) bool { return d == dir })
 }
 
-// mkdirTracked is MkdirAll that reports which directories it made.
-func mkdirTracked(dir string) ([]string, error) {
-	var missing []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
-			break
-		}
-		missing = append(missing, d)
-	}
-	var made []string
-	for _, d := range slices.Backward(missing) {
-		err := os.Mkdir(d, 0o755)
-		if errors.Is(err, os.ErrExist) {
-			continue // made by someone else meanwhile: not ours to remove
-		}
-		if err != nil {
-			return made, fmt.Errorf("create cgroup %s: %w", d, bareErr(err))
-		}
-		made = append(made, d)
-	}
-	return made, nil
-}
-
-func removeMade(made []string) {
-	for _, d := range slices.Backward(made) {
-		_ = unix.Rmdir(d) // best effort: the error that got us here matters more
-	}
-}
-
 func (m *manager) Add(pid int) error {
 	if pid <= 0 {
 		return fmt.Errorf("add pid %d to cgroup: %w", pid, errdefs.ErrInvalidArgument)

@@ -129,5 +129,3 @@ func cgroupOf(t *testing.T, pid int, ctrl string) string {
 	t.Fatalf("pid %d is in no %q hierarchy", pid, ctrl)
 	return ""
 }
-
-func ptr[T any](v T) *T { return &v }

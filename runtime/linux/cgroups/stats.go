@@ -1,5 +1,10 @@
 package cgroups
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Stats is the "data" object of `runc events --stats`: the same field names
 // and JSON shape, so that tools reading runc's output read berth's. Values a
 // host cannot provide stay zero.
@@ -95,4 +100,35 @@ type Hugetlb struct {
 	Usage   uint64 `json:"usage,omitempty"`
 	Max     uint64 `json:"max,omitempty"`
 	Failcnt uint64 `json:"failcnt"`
+}
+
+// readList parses a kernel list ("0-3,7") into its members.
+func readList(dir, file string) ([]uint16, error) {
+	s, err := readFile(dir, file)
+	if err != nil {
+		return nil, err
+	}
+	return parseList(s)
+}
+
+func parseList(s string) ([]uint16, error) {
+	var out []uint16
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.ParseUint(hi, 10, 16)
+		}
+		if err != nil || b < a {
+			return nil, invalid("list %q: bad element %q", s, part)
+		}
+		for v := a; v <= b; v++ {
+			out = append(out, uint16(v))
+		}
+	}
+	return out, nil
 }

@@ -3,7 +3,6 @@ package cgroups
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -139,35 +138,4 @@ func hugetlbUsage(dir, size string, v2 bool) (Hugetlb, error) {
 	}
 	h.Failcnt, err = readUint(dir, p+"failcnt")
 	return h, err
-}
-
-// readList parses a kernel list ("0-3,7") into its members.
-func readList(dir, file string) ([]uint16, error) {
-	s, err := readFile(dir, file)
-	if err != nil {
-		return nil, err
-	}
-	return parseList(s)
-}
-
-func parseList(s string) ([]uint16, error) {
-	var out []uint16
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseUint(lo, 10, 16)
-		b := a
-		if err == nil && isRange {
-			b, err = strconv.ParseUint(hi, 10, 16)
-		}
-		if err != nil || b < a {
-			return nil, invalid("list %q: bad element %q", s, part)
-		}
-		for v := a; v <= b; v++ {
-			out = append(out, uint16(v))
-		}
-	}
-	return out, nil
 }

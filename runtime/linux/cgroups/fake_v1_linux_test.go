@@ -83,10 +83,6 @@ func TestFakeV1Resources(t *testing.T) {
 	runFileCases(t, true, nil, cases)
 }
 
-func throttle(major, minor int64, rate uint64) []specs.LinuxThrottleDevice {
-	return []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: major, Minor: minor}, Rate: rate}}
-}
-
 func TestSwapFirst(t *testing.T) {
 	cases := []struct {
 		cur  uint64

@@ -152,13 +152,6 @@ func (f *fakeHost) cgroup(path string) *manager {
 	return m
 }
 
-func writeTestFile(t *testing.T, p, s string) {
-	t.Helper()
-	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (f *fakeHost) want(dir, file, value string) {
 	f.t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, file))
