@@ -67,10 +67,12 @@ type Saved struct {
 // its container lock around them.
 type Manager interface {
 	// Create makes the cgroup directory in every hierarchy (with parents) and
-	// writes r (nil writes nothing). It is idempotent: calling it again on an
-	// existing cgroup rewrites the values. r is validated before anything is
-	// touched, and when a write fails the directories Create made are removed
-	// again, so a failed Create leaves the host as it found it.
+	// writes r (nil writes nothing). An existing, empty cgroup is reused and
+	// its values rewritten; one that holds processes or is frozen is refused
+	// with errdefs.ErrFailedPrecondition, before anything is written. r is
+	// validated before anything is touched, and when a write fails the
+	// directories Create made are removed again, so a failed Create leaves
+	// the host as it found it.
 	Create(r *specs.LinuxResources) error
 	// Add moves the process pid (all its threads) into the cgroup in every
 	// hierarchy.

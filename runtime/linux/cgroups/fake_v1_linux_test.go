@@ -187,7 +187,8 @@ func TestFakeV1RejectsBeforeTouching(t *testing.T) {
 
 // A failing write takes away the directories Create made.
 func TestFakeV1FailureRemovesDirs(t *testing.T) {
-	f := newFakeHost(t, allV1, nil)
+	ctrls := []string{"memory", "cpu", "cpuset", "pids"} // no freezer: the fit check would read its missing state first
+	f := newFakeHost(t, ctrls, nil)
 	mg, err := New(Config{Path: "/a/b", ProcDir: f.proc})
 	if err != nil {
 		t.Fatal(err)
@@ -197,10 +198,30 @@ func TestFakeV1FailureRemovesDirs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "pids.max") {
 		t.Fatalf("Create = %v, want an error naming pids.max", err)
 	}
-	for _, c := range allV1 {
+	for _, c := range ctrls {
 		if _, err := os.Stat(filepath.Join(f.mount(c), "a")); err == nil {
 			t.Errorf("%s/a left behind", c)
 		}
+	}
+}
+
+// Create refuses a cgroup that already holds processes or is frozen, and
+// writes nothing to it.
+func TestFakeV1CreateRefusesUsedCgroup(t *testing.T) {
+	for name, file := range map[string][2]string{
+		"processes": {"cgroup.procs", "4242\n"},
+		"frozen":    {"freezer.state", "FROZEN\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeHost(t, allV1, nil)
+			m := f.cgroup("/c1")
+			writeTestFile(t, filepath.Join(m.paths["freezer"], file[0]), file[1])
+			err := m.Create(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(5))}})
+			if !errors.Is(err, errdefs.ErrFailedPrecondition) {
+				t.Errorf("Create = %v, want ErrFailedPrecondition", err)
+			}
+			f.want(m.paths["pids"], "pids.max", "max")
+		})
 	}
 }
 

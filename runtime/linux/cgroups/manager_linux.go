@@ -50,11 +50,35 @@ func (m *manager) Create(r *specs.LinuxResources) error {
 	}
 	made, err := m.makeDirs()
 	if err == nil {
+		err = m.checkFit()
+	}
+	if err == nil {
 		err = m.Set(r)
 	}
 	if err != nil {
 		removeMade(made)
 		return err
+	}
+	return nil
+}
+
+// checkFit refuses a cgroup that other processes already use, or that is
+// frozen (the container would hang in it), as the spec allows for create:
+// its limits are someone else's, and Destroy would kill what is there.
+func (m *manager) checkFit() error {
+	pids, err := m.Pids()
+	if err != nil {
+		return err
+	}
+	if len(pids) > 0 {
+		return fmt.Errorf("create cgroup %s: already holds processes %v: %w", m.mainDir(), pids, errdefs.ErrFailedPrecondition)
+	}
+	frozen, err := m.Paused()
+	if err != nil {
+		return err
+	}
+	if frozen {
+		return fmt.Errorf("create cgroup %s: it is frozen (its parent, or a previous user, froze it): %w", m.mainDir(), errdefs.ErrFailedPrecondition)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/berth-oci/berth/errdefs"
 	"github.com/berth-oci/berth/internal/fixture"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -71,6 +72,9 @@ func TestRealV1CreateAddDestroy(t *testing.T) {
 	pids, err := m.Pids()
 	if err != nil || !slices.Equal(pids, []int{pid}) {
 		t.Fatalf("Pids() = %v, %v; want [%d]", pids, err, pid)
+	}
+	if err := m.Create(r); !errors.Is(err, errdefs.ErrFailedPrecondition) {
+		t.Errorf("Create on a cgroup in use = %v, want ErrFailedPrecondition", err)
 	}
 
 	if err := m.Destroy(); err != nil {
