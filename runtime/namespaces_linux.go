@@ -86,8 +86,15 @@ func planNamespaces(spec *specs.Spec) (*nsPlan, error) {
 	p.newCgroupNS = fresh&unix.CLONE_NEWCGROUP != 0
 	fresh &^= unix.CLONE_NEWCGROUP
 	if fresh&unix.CLONE_NEWTIME != 0 {
+		// Offsets can be set only before a process enters the namespace:
+		// the constructor makes it, sets them, and enters it.
 		p.enter.Unshare |= unix.CLONE_NEWTIME
 		fresh &^= unix.CLONE_NEWTIME
+		for _, clock := range []string{"monotonic", "boottime"} {
+			if o, ok := spec.Linux.TimeOffsets[clock]; ok {
+				p.enter.TimeOffsets = append(p.enter.TimeOffsets, nsenter.TimeOffset{Clock: clock, Secs: o.Secs, Nsecs: o.Nanosecs})
+			}
+		}
 	}
 	switch {
 	case joinedUser:
