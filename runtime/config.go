@@ -194,8 +194,6 @@ func validateHooks(h *specs.Hooks) error {
 func validateUnsupported(spec *specs.Spec) error {
 	l := spec.Linux
 	switch {
-	case l.Seccomp != nil && !seccompAvailable:
-		return unsupported("linux.seccomp: seccomp support is not built in yet")
 	case l.IntelRdt != nil:
 		return unsupported("linux.intelRdt: no resctrl file system on this host")
 	case l.MountLabel != "":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-oci/berth/errdefs"
 	"github.com/berth-oci/berth/internal/atomicfile"
+	"github.com/berth-oci/berth/runtime/linux/cgroups"
 	"github.com/berth-oci/berth/runtime/linux/initproc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -67,6 +68,10 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOpts) (c *creat
 	if err != nil {
 		return nil, err
 	}
+	filter, notify, err := compileSeccomp(spec)
+	if err != nil {
+		return nil, err
+	}
 	dir := r.dir(id)
 	if err := os.MkdirAll(r.root(), 0o700); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", r.root(), err)
@@ -83,7 +88,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOpts) (c *creat
 		return nil, err
 	}
 	defer l.unlock()
-	s := &starter{r: r, rec: rec, plan: plan, opts: o}
+	s := &starter{r: r, rec: rec, plan: plan, opts: o, seccomp: filter, seccompNotify: notify}
 	defer func() {
 		if err != nil {
 			s.abort()
@@ -148,9 +153,12 @@ type starter struct {
 	rec  *record
 	plan *nsPlan
 	opts CreateOpts
-	cg   cgroupManager
+	cg   cgroups.Manager
 	cmd  *exec.Cmd
 	sock *os.File // the parent's end of the sync socket
+
+	seccomp       []byte
+	seccompNotify bool
 }
 
 // abort undoes a create that failed half way: the init is killed and
@@ -181,10 +189,10 @@ func (s *starter) launch(ctx context.Context) error {
 		return err
 	}
 	defer fds.close()
-	if s.cg, err = s.r.newCgroup(spec, s.rec.ID); err != nil {
+	if s.cg, err = s.r.newCgroup(s.rec); err != nil {
 		return err
 	}
-	if s.cg != nil && !s.plan.newUser {
+	if !s.plan.newUser {
 		// The init joins its cgroups itself while single-threaded: a move
 		// by another process costs an RCU grace period on cgroup v1.
 		s.plan.enter.CgroupFiles = s.cg.JoinFiles()
@@ -201,7 +209,7 @@ func (s *starter) launch(ctx context.Context) error {
 		return fmt.Errorf("read start time of init %d: %w", s.rec.Pid, err)
 	}
 	fds.closeChildEnds()
-	if s.cg != nil && s.plan.newUser {
+	if s.plan.newUser {
 		// From inside its user namespace the init cannot write the
 		// host's cgroup files: the parent moves it.
 		if err := s.cg.Add(s.rec.Pid); err != nil {
@@ -249,17 +257,21 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 		NoPivot: s.opts.NoPivot, NoNewKeyring: s.opts.NoNewKeyring,
 		ExtraFDs: len(fds.extra), Env: fds.env,
 		FifoFD: fds.fifoFD, ConsoleFD: fds.consoleFD,
-		HooksSync:   hasRuntimeHooks(s.rec.Spec),
-		NewCgroupNS: s.plan.newCgroupNS,
+		HooksSync:     hasRuntimeHooks(s.rec.Spec),
+		NewCgroupNS:   s.plan.newCgroupNS,
+		Seccomp:       s.seccomp,
+		SeccompNotify: s.seccompNotify,
 	}
 	if err := json.NewEncoder(s.sock).Encode(&b); err != nil {
 		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))
 	}
-	dec := json.NewDecoder(s.sock)
+	in := &syncReader{f: s.sock}
+	defer in.close()
+	dec := json.NewDecoder(in)
 	for {
 		var m initproc.Message
 		if err := dec.Decode(&m); err != nil {
-			if err == io.EOF || errors.Is(err, unix.ECONNRESET) {
+			if err == io.EOF || err == errEOF || errors.Is(err, unix.ECONNRESET) {
 				return s.initGone(nil)
 			}
 			return fmt.Errorf("read from init: %w", err)
@@ -269,6 +281,16 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 			return s.sock.Close()
 		case initproc.MsgError:
 			return errors.New(m.Msg)
+		case initproc.MsgSeccompFd:
+			fd := in.takeFD()
+			if fd < 0 {
+				return errors.New("init sent no seccomp listener")
+			}
+			err := s.r.sendSeccompListener(s.rec, fd)
+			unix.Close(fd)
+			if err != nil {
+				return err
+			}
 		case initproc.MsgPrepared:
 			if err := s.r.runCreateHooks(ctx, s.rec); err != nil {
 				return err
@@ -294,6 +316,10 @@ func (s *starter) initGone(cause error) error {
 	}
 	return fmt.Errorf("init exited before the container was created: %w", err)
 }
+
+// errEOF is the end of the init's messages (io.EOF would be taken by
+// json.Decoder for a clean end between values; it is the same here).
+var errEOF = io.EOF
 
 func hasRuntimeHooks(spec *specs.Spec) bool {
 	return spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)

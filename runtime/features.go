@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"github.com/berth-oci/berth/runtime/linux/caps"
+	"github.com/berth-oci/berth/runtime/linux/cgroups"
+	"github.com/berth-oci/berth/runtime/linux/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 )
@@ -28,7 +30,7 @@ var mountOptions = []string{
 // Features describes what the runtime implements (features.md): decided
 // when it is built, not by the host it runs on.
 func Features() *features.Features {
-	no := false
+	yes, no := true, false
 	return &features.Features{
 		OCIVersionMin: MinSpecVersion,
 		OCIVersionMax: specs.Version,
@@ -37,13 +39,13 @@ func Features() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   NamespaceTypes(),
 			Capabilities: caps.Names(),
-			Cgroup:       &features.Cgroup{V1: &cgroupsAvailable, V2: &cgroupsAvailable, Systemd: &no, SystemdUser: &no, Rdma: &no},
-			Seccomp:      seccompFeatures(),
+			Cgroup:       cgroups.Features(),
+			Seccomp:      seccomp.Features(),
 			Apparmor:     &features.Apparmor{Enabled: &no},
 			Selinux:      &features.Selinux{Enabled: &no},
 			IntelRdt:     &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{
-				IDMap: &features.IDMap{Enabled: &idmapAvailable},
+				IDMap: &features.IDMap{Enabled: &yes},
 			},
 			NetDevices: &features.NetDevices{Enabled: &no},
 		},

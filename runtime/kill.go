@@ -37,8 +37,8 @@ func (r *Runtime) Kill(id string, sig unix.Signal, all bool) error {
 func (r *Runtime) signalAll(rec *record, sig unix.Signal) error {
 	if cg, err := r.loadCgroup(rec); err != nil {
 		return err
-	} else if sg, ok := cg.(interface{ Signal(unix.Signal) error }); ok {
-		return sg.Signal(sig)
+	} else if cg != nil {
+		return cg.Signal(sig)
 	}
 	if _, fresh := hasNamespace(rec.Spec, specs.PIDNamespace); !fresh {
 		return r.killInit(rec, sig)

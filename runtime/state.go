@@ -82,7 +82,7 @@ func (r *Runtime) status(rec *record) specs.ContainerState {
 	if _, err := os.Lstat(filepath.Join(r.dir(rec.ID), fifoFile)); err == nil {
 		return specs.StateCreated
 	}
-	if paused(rec) {
+	if r.paused(rec) {
 		return "paused"
 	}
 	return specs.StateRunning

@@ -57,6 +57,11 @@ func (p *initProcess) create() error {
 	if err := rootfs.Finish(spec, opts); err != nil {
 		return err
 	}
+	if p.b.SeccompNotify {
+		if err := p.loadSeccompNotify(); err != nil {
+			return err
+		}
+	}
 	if err := setNames(spec); err != nil {
 		return err
 	}

@@ -17,6 +17,8 @@ type initProcess struct {
 	sock   *os.File
 	dec    *json.Decoder
 	procFD int // the runtime's /proc/self/fd, to reopen exec.fifo after the pivot
+
+	seccompLoaded bool
 }
 
 // Main runs the init. It does not return once the user process runs; the

@@ -43,8 +43,14 @@ type Bootstrap struct {
 	// NewCgroupNS: unshare the cgroup namespace once in the container's
 	// cgroup (the clone cannot: it happens before the move).
 	NewCgroupNS bool `json:"newCgroupNS,omitempty"`
-	// Seccomp is applied by the init when the seccomp package is linked;
-	// the parent refuses a config with seccomp until then.
+	// Seccomp is linux.seccomp compiled by the parent (seccomp.Filter's
+	// MarshalBinary). The init loads it as late as it can: right before
+	// execve with no_new_privs, before giving up root without (loading
+	// needs CAP_SYS_ADMIN then). A profile with SCMP_ACT_NOTIFY is loaded
+	// during create instead and its listener sent to the parent
+	// (MsgSeccompFd, the fd in SCM_RIGHTS), which hands it to the agent.
+	Seccomp       []byte `json:"seccomp,omitempty"`
+	SeccompNotify bool   `json:"seccompNotify,omitempty"`
 }
 
 // Message is one message of the init to the parent, or the parent's
@@ -60,4 +66,6 @@ const (
 	MsgResume   = "resume"
 	MsgCreated  = "created"
 	MsgError    = "error"
+	// MsgSeccompFd carries the seccomp listener in SCM_RIGHTS.
+	MsgSeccompFd = "seccompFd"
 )

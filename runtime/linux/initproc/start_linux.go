@@ -25,6 +25,13 @@ func (p *initProcess) start() error {
 	if err := setRlimits(proc.Rlimits); err != nil {
 		return err
 	}
+	if !proc.NoNewPrivileges {
+		// Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load
+		// it while still root, as runc does.
+		if err := p.loadSeccompLate(); err != nil {
+			return err
+		}
+	}
 	if err := setUser(proc); err != nil {
 		return err
 	}
@@ -54,7 +61,7 @@ func (p *initProcess) start() error {
 	if err := unix.CloseRange(uint(3+p.b.ExtraFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fmt.Errorf("mark runtime fds close-on-exec: %w", err)
 	}
-	if err := applySeccomp(p.b.Spec); err != nil {
+	if err := p.loadSeccompLate(); err != nil {
 		return err
 	}
 	if err := syscall.Exec(path, proc.Args, env); err != nil {

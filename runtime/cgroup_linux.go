@@ -1,0 +1,92 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/berth-oci/berth/runtime/linux/cgroups"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// newCgroup makes the container's cgroup (cgroupsPath, or the ID under the
+// runtime's own cgroup) with linux.resources applied, before the init
+// starts; the init joins it itself.
+func (r *Runtime) newCgroup(rec *record) (cgroups.Manager, error) {
+	spec := rec.Spec
+	m, err := cgroups.New(cgroups.Config{
+		Path:        spec.Linux.CgroupsPath,
+		ContainerID: rec.ID,
+		Systemd:     r.SystemdCgroup,
+		Rootless:    r.rootless(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Create(withDeviceRules(spec)); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(m.Saved())
+	if err != nil {
+		return nil, fmt.Errorf("encode cgroup state: %w", err)
+	}
+	rec.Cgroup = b
+	return m, nil
+}
+
+// withDeviceRules returns linux.resources with the device rules runc adds
+// after the config's own: access to every node of linux.devices, then the
+// devices every container gets (null, zero, tty, ptmx...).
+func withDeviceRules(spec *specs.Spec) *specs.LinuxResources {
+	var r specs.LinuxResources
+	if spec.Linux.Resources != nil {
+		r = *spec.Linux.Resources
+	}
+	r.Devices = append([]specs.LinuxDeviceCgroup(nil), r.Devices...)
+	for _, d := range spec.Linux.Devices {
+		typ := d.Type
+		switch typ {
+		case "p": // a fifo needs no device access
+			continue
+		case "u":
+			typ = "c"
+		}
+		major, minor := d.Major, d.Minor
+		r.Devices = append(r.Devices, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
+	}
+	r.Devices = append(r.Devices, cgroups.DefaultDevices()...)
+	return &r
+}
+
+// loadCgroup returns the manager of a container's cgroup, nil if it has none.
+func (r *Runtime) loadCgroup(rec *record) (cgroups.Manager, error) {
+	if len(rec.Cgroup) == 0 {
+		return nil, nil
+	}
+	var s cgroups.Saved
+	if err := json.Unmarshal(rec.Cgroup, &s); err != nil {
+		return nil, fmt.Errorf("container %s: parse cgroup state: %w", rec.ID, err)
+	}
+	return cgroups.Load(s)
+}
+
+// paused reports whether the container's cgroup is frozen.
+func (r *Runtime) paused(rec *record) bool {
+	m, err := r.loadCgroup(rec)
+	if err != nil || m == nil {
+		return false
+	}
+	p, err := m.Paused()
+	return err == nil && p
+}
+
+// rootless is --rootless: "auto" means rootless when not root.
+func (r *Runtime) rootless() bool {
+	switch r.Rootless {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return os.Geteuid() != 0
+}

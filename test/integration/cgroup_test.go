@@ -1,0 +1,63 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func TestCgroupResources(t *testing.T) {
+	r := newRT(t)
+	path := fmt.Sprintf("/berth-it-%d", os.Getpid())
+	limit := int64(42)
+	b := r.bundle([]string{"sleep", "100"}, func(s *specs.Spec) {
+		s.Linux.CgroupsPath = path
+		s.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}}
+	})
+	r.ok("create", "--bundle", b, "cg1")
+	pid := fmt.Sprint(r.state("cg1")["pid"])
+	dir := filepath.Join("/sys/fs/cgroup/pids", path)
+	max, err := os.ReadFile(filepath.Join(dir, "pids.max"))
+	if err != nil || strings.TrimSpace(string(max)) != "42" {
+		t.Fatalf("pids.max of the container's cgroup: %q %v", max, err)
+	}
+	procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if strings.TrimSpace(string(procs)) != pid {
+		t.Fatalf("cgroup.procs = %q, want the init %s", procs, pid)
+	}
+	r.ok("start", "cg1")
+	r.ok("kill", "--all", "cg1", "KILL")
+	waitFor(t, func() bool { return r.state("cg1")["status"] == "stopped" })
+	r.ok("delete", "cg1")
+	if _, err := os.Stat(dir); err == nil {
+		t.Fatalf("cgroup %s left after delete", dir)
+	}
+}
+
+func TestSeccomp(t *testing.T) {
+	r := newRT(t)
+	for _, nnp := range []bool{true, false} {
+		b := r.bundle(sh("mkdir /tmp/x 2>&1; echo rc=$?"), func(s *specs.Spec) {
+			s.Process.NoNewPrivileges = nnp
+			one := uint(1)
+			s.Linux.Seccomp = &specs.LinuxSeccomp{
+				DefaultAction: specs.ActAllow,
+				Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: &one}},
+			}
+		})
+		out, stderr, code := r.run(b, fmt.Sprintf("sc%v", nnp))
+		if code != 0 || !strings.Contains(out, "rc=1") || !strings.Contains(out, "not permitted") {
+			t.Fatalf("mkdir under a profile refusing it (noNewPrivileges %v): exit %d, %q %s", nnp, code, out, stderr)
+		}
+	}
+	bad := r.bundle([]string{"true"}, func(s *specs.Spec) {
+		s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_BOGUS"}
+	})
+	if e := r.fails("create", "--bundle", bad, "sc-bad"); !strings.Contains(e, "linux.seccomp") {
+		t.Fatalf("bad seccomp action: %q", e)
+	}
+}
