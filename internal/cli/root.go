@@ -27,6 +27,9 @@ func Main(args []string) int { return Run(args, os.Stdout, os.Stderr) }
 
 // Run is Main with the output streams given, for tests.
 func Run(args []string, stdout, stderr io.Writer) int {
+	if code, ok := runHidden(args); ok {
+		return code
+	}
 	root := newRoot()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -64,5 +67,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newImageCommand(), newSaveCommand(), newLoadCommand())
+	addEngineCommands(root)
 	return root
 }

@@ -1,0 +1,14 @@
+package engine
+
+import (
+	"errors"
+
+	"github.com/berth-oci/berth/errdefs"
+	digest "github.com/opencontainers/go-digest"
+)
+
+func errdefsNotFound(err error) bool { return errors.Is(err, errdefs.ErrNotFound) }
+
+func digestOf(b []byte) digest.Digest { return digest.Digest(string(b)) }
+
+func errdefsIs(err, kind error) bool { return errors.Is(err, kind) }
