@@ -26,10 +26,12 @@ type childFiles struct {
 	parent  *os.File   // the parent's end of the sync socket
 
 	syncFD, fifoFD, consoleFD, exeFD int // numbers in the init
+
+	cgroupFD int // cgroup2 directory for CLONE_INTO_CGROUP, or -1
 }
 
 func (s *starter) childFiles() (_ *childFiles, err error) {
-	f := &childFiles{consoleFD: -1}
+	f := &childFiles{consoleFD: -1, cgroupFD: -1}
 	defer func() {
 		if err != nil {
 			f.close()
@@ -66,7 +68,7 @@ func (s *starter) childFiles() (_ *childFiles, err error) {
 	} else if c != nil {
 		f.consoleFD = f.add(c)
 	}
-	exe, err := sealedExe()
+	exe, err := s.r.initBinary()
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +111,10 @@ func (f *childFiles) closeChildEnds() {
 		p.Close()
 	}
 	f.private = nil
+	if f.cgroupFD >= 0 {
+		unix.Close(f.cgroupFD)
+		f.cgroupFD = -1
+	}
 }
 
 func (f *childFiles) close() {
@@ -170,6 +176,9 @@ func (s *starter) command(f *childFiles) (*exec.Cmd, error) {
 		UidMappings:                s.plan.uidMaps,
 		GidMappings:                s.plan.gidMaps,
 		GidMappingsEnableSetgroups: true,
+	}
+	if f.cgroupFD >= 0 {
+		attr.UseCgroupFD, attr.CgroupFD = true, f.cgroupFD
 	}
 	if s.plan.newUser {
 		// Root of the new namespace from the start, so that the execve of

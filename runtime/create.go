@@ -193,9 +193,9 @@ func (s *starter) launch(ctx context.Context) error {
 		return err
 	}
 	if !s.plan.newUser {
-		// The init joins its cgroups itself while single-threaded: a move
-		// by another process costs an RCU grace period on cgroup v1.
-		s.plan.enter.CgroupFiles = s.cg.JoinFiles()
+		if s.plan.enter.CgroupFiles, err = s.joinPlan(fds); err != nil {
+			return err
+		}
 	}
 	s.plan.enter.ErrFD = fds.syncFD
 	if s.cmd, err = s.command(fds); err != nil {

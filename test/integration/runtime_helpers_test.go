@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-oci/berth/internal/fixture"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // rt is one berth-runtime state root for a test.
@@ -28,11 +29,22 @@ func newRT(t *testing.T) *rt {
 	return r
 }
 
-// cleanup removes what a failed test left running.
+// cleanup removes what a failed test left running, and the read-only
+// copy of the runtime binary that the runtime keeps mounted under its root.
 func (r *rt) cleanup() {
 	out, _ := exec.Command(runtimeBin, "--root", r.root, "list", "-q").Output()
 	for _, id := range strings.Fields(string(out)) {
 		exec.Command(runtimeBin, "--root", r.root, "delete", "--force", id).Run()
+	}
+	unmountUnder(r.root)
+}
+
+func unmountUnder(dir string) {
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			unix.Unmount(f[4], unix.MNT_DETACH)
+		}
 	}
 }
 
