@@ -62,6 +62,7 @@ func (c *Client) referrersAPI(ctx context.Context, ref Reference, subject digest
 	}
 	what := fmt.Sprintf("referrers of %s in repository %s", subject, ref.Repository)
 	var out []ocispec.Descriptor
+	seen := map[string]bool{}
 	for page := 0; ; page++ {
 		resp, err := c.do(ctx, r)
 		if err != nil {
@@ -82,9 +83,10 @@ func (c *Client) referrersAPI(ctx context.Context, ref Reference, subject digest
 		}
 		out = append(out, idx.Manifests...)
 		next, ok := nextLink(resp)
-		if !ok {
+		if !ok || seen[next.String()] || page >= maxPages {
 			return out, nil
 		}
+		seen[next.String()] = true
 		r.url, r.query = next, nil
 	}
 }

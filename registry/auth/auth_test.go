@@ -172,6 +172,18 @@ func TestSaveKeepsOtherEntries(t *testing.T) {
 	if err := Remove(path, "new.example.com"); !errdefs.IsNotFound(err) {
 		t.Errorf("second remove: %v", err)
 	}
+	if err := RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.Get(ctx, "other.example.com"); !c.Empty() {
+		t.Errorf("RemoveAll kept %+v", c)
+	}
+	if cfg, err := readConfig(path); err != nil || cfg.CredHelpers["x"] != "y" {
+		t.Errorf("RemoveAll lost credHelpers: %+v %v", cfg, err)
+	}
+	if err := RemoveAll(filepath.Join(t.TempDir(), "none.json")); err != nil {
+		t.Errorf("RemoveAll of a missing file: %v", err)
+	}
 	broken := write(t, filepath.Join(t.TempDir(), "auth.json"), `{not json`)
 	if err := Save(broken, "h", Credential{Username: "u"}); !errdefs.IsInvalidArgument(err) {
 		t.Errorf("save into a broken file: %v", err)

@@ -53,6 +53,18 @@ func Remove(path, host string) error {
 	})
 }
 
+// RemoveAll deletes every entry of the auth.json file path, keeping its
+// other fields; a missing file is left missing.
+func RemoveAll(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return update(path, func(auths map[string]json.RawMessage) error {
+		clear(auths)
+		return nil
+	})
+}
+
 // update rewrites the "auths" object of path through fn, keeping every
 // other field of the file as it was.
 func update(path string, fn func(map[string]json.RawMessage) error) error {
