@@ -67,6 +67,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newImageCommand(), newSaveCommand(), newLoadCommand())
+	root.AddCommand(newCopyCommand(), newInspectCommand(), newTagsCommand(), newLoginCommand(), newLogoutCommand(), newArtifactCommand())
 	addEngineCommands(root)
 	return root
 }

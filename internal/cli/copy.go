@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/berth-oci/berth/errdefs"
+	"github.com/berth-oci/berth/image"
+	"github.com/berth-oci/berth/internal/atomicfile"
+	"github.com/berth-oci/berth/registry"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/spf13/cobra"
+)
+
+type copyFlags struct {
+	src, dest                   registryFlags
+	all, quiet                  bool
+	platform                    string
+	overrideOS, overrideArch    string
+	overrideVariant, digestFile string
+}
+
+func newCopyCommand() *cobra.Command {
+	var f copyFlags
+	cmd := &cobra.Command{
+		Use:   "copy [flags] SOURCE DESTINATION",
+		Short: "Copy an image between registries, layouts and archives",
+		Long: `Copy an image from SOURCE to DESTINATION, as skopeo copy does. Both are
+written TRANSPORT:NAME:
+
+  docker://REFERENCE          an image in a registry (docker.io/library/alpine:3)
+  oci:PATH[:NAME]             an OCI image layout, the image named NAME in it
+  docker-archive:PATH[:REF]   a docker save tarball (a source may name @N)
+
+Every blob is verified by digest before it is stored, blobs the destination
+has already are skipped, and an interrupted download resumes where it broke.
+From a multi-platform index only the manifest for --platform (default: this
+host's) is copied, unless --all copies the index with every platform.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error { return runCopy(cmd, args[0], args[1], &f) },
+	}
+	fs := cmd.Flags()
+	f.src.add(fs, "src-", true)
+	f.dest.add(fs, "dest-", true)
+	fs.BoolVarP(&f.all, "all", "a", false, "copy every platform of an index, and the index")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
+	fs.StringVar(&f.platform, "platform", "", "`OS/ARCH[/VARIANT]` to choose from an index (default: this host's)")
+	fs.StringVar(&f.overrideOS, "override-os", "", "choose the image for `OS` (skopeo's flag)")
+	fs.StringVar(&f.overrideArch, "override-arch", "", "choose the image for `ARCH` (skopeo's flag)")
+	fs.StringVar(&f.overrideVariant, "override-variant", "", "choose the image for `VARIANT` (skopeo's flag)")
+	fs.StringVar(&f.digestFile, "digestfile", "", "write the digest of the copied manifest to `FILE`")
+	return cmd
+}
+
+func runCopy(cmd *cobra.Command, srcName, dstName string, f *copyFlags) (err error) {
+	ctx := cmd.Context()
+	p, err := f.wantPlatform()
+	if err != nil {
+		return err
+	}
+	r := renderer(cmd.ErrOrStderr(), f.quiet)
+	defer func() { err = errors.Join(err, r.Close()) }()
+	src, err := openEnd(ctx, srcName, false, func(ref registry.Reference) (*registry.Client, error) { return f.src.clientFor(ref, r) })
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, src.finish(err == nil)) }()
+	dst, err := openEnd(ctx, dstName, true, func(ref registry.Reference) (*registry.Client, error) { return f.dest.clientFor(ref, r) })
+	if err != nil {
+		return err
+	}
+	copied, err := registry.Copy(ctx, src.loc, dst.loc, registry.CopyOptions{Platform: p, All: f.all, Progress: r})
+	if ferr := dst.finish(err == nil); err == nil && ferr != nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if f.digestFile != "" {
+		return atomicfile.WriteFile(f.digestFile, []byte(copied.Root.Digest.String()), 0o644)
+	}
+	return nil
+}
+
+// wantPlatform merges --platform and skopeo's --override-* flags.
+func (f *copyFlags) wantPlatform() (*ocispec.Platform, error) {
+	p, err := platformFlag(f.platform)
+	if err != nil {
+		return nil, err
+	}
+	if f.overrideOS == "" && f.overrideArch == "" && f.overrideVariant == "" {
+		return p, nil
+	}
+	if p != nil {
+		return nil, fmt.Errorf("--platform and --override-*: give one or the other: %w", errdefs.ErrInvalidArgument)
+	}
+	host := image.Host()
+	q := ocispec.Platform{OS: host.OS, Architecture: host.Architecture, Variant: host.Variant}
+	if f.overrideOS != "" {
+		q.OS = f.overrideOS
+	}
+	if f.overrideArch != "" {
+		q.Architecture, q.Variant = f.overrideArch, ""
+	}
+	if f.overrideVariant != "" {
+		q.Variant = f.overrideVariant
+	}
+	return &q, nil
+}
