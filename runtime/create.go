@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/berth-oci/berth/errdefs"
-	"github.com/berth-oci/berth/internal/atomicfile"
 	"github.com/berth-oci/berth/runtime/linux/cgroups"
 	"github.com/berth-oci/berth/runtime/linux/initproc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -33,13 +32,16 @@ type CreateOpts struct {
 	// console, when set (run with a terminal and no console socket), is the
 	// socket over which the init sends the pty master.
 	console *os.File
+	// noWait (run): the init goes on to the user process without waiting
+	// on exec.fifo; the parent learns the outcome on the sync socket.
+	noWait bool
 }
 
 // Create creates container id from a bundle: the init runs in its
 // namespaces with its mounts done and waits for Start. It returns once the
 // container is created; the init is left to whoever reaps orphans.
 func (r *Runtime) Create(ctx context.Context, id string, o CreateOpts) error {
-	c, err := r.create(ctx, id, o)
+	c, err := r.create(ctx, id, o, nil)
 	if err != nil {
 		return err
 	}
@@ -50,18 +52,22 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOpts) error {
 type creation struct {
 	rec *record
 	cmd *exec.Cmd
+	s   *starter
 }
 
-func (r *Runtime) create(ctx context.Context, id string, o CreateOpts) (c *creation, err error) {
+// create creates container id; rec is the bundle's record when the
+// caller read it already (nil: read it here).
+func (r *Runtime) create(ctx context.Context, id string, o CreateOpts, rec *record) (c *creation, err error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	if r.SystemdCgroup {
 		return nil, fmt.Errorf("create %s: --systemd-cgroup: the systemd cgroup driver: %w", id, errdefs.ErrNotImplemented)
 	}
-	rec, err := r.newRecord(id, o.Bundle)
-	if err != nil {
-		return nil, err
+	if rec == nil {
+		if rec, err = r.newRecord(id, o.Bundle); err != nil {
+			return nil, err
+		}
 	}
 	spec := rec.Spec
 	plan, err := planNamespaces(spec)
@@ -88,6 +94,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOpts) (c *creat
 		return nil, err
 	}
 	defer l.unlock()
+	r.log().Debug("create: state directory locked", "id", id)
 	s := &starter{r: r, rec: rec, plan: plan, opts: o, seccomp: filter, seccompNotify: notify}
 	defer func() {
 		if err != nil {
@@ -103,11 +110,11 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOpts) (c *creat
 		return nil, err
 	}
 	if o.PidFile != "" {
-		if err := atomicfile.WriteFile(o.PidFile, []byte(itoa(rec.Pid)), 0o644); err != nil {
+		if err := replaceFile(o.PidFile, []byte(itoa(rec.Pid)), 0o644); err != nil {
 			return nil, fmt.Errorf("write pid file: %w", err)
 		}
 	}
-	return &creation{rec: rec, cmd: s.cmd}, nil
+	return &creation{rec: rec, cmd: s.cmd, s: s}, nil
 }
 
 // newRecord reads and validates the bundle's config.
@@ -159,6 +166,9 @@ type starter struct {
 
 	seccomp       []byte
 	seccompNotify bool
+
+	in  *syncReader // what the init sends, with its descriptors
+	dec *json.Decoder
 }
 
 // abort undoes a create that failed half way: the init is killed and
@@ -189,9 +199,12 @@ func (s *starter) launch(ctx context.Context) error {
 		return err
 	}
 	defer fds.close()
+	log := s.r.log()
+	log.Debug("create: files ready", "id", s.rec.ID)
 	if s.cg, err = s.r.newCgroup(s.rec); err != nil {
 		return err
 	}
+	log.Debug("create: cgroup made", "id", s.rec.ID)
 	if !s.plan.newUser {
 		if s.plan.enter.CgroupFiles, err = s.joinPlan(fds); err != nil {
 			return err
@@ -205,6 +218,7 @@ func (s *starter) launch(ctx context.Context) error {
 		return fmt.Errorf("start init: %w", err)
 	}
 	s.rec.Pid = s.cmd.Process.Pid
+	log.Debug("create: init started", "id", s.rec.ID, "pid", s.rec.Pid)
 	if s.rec.PidStart, _, err = procStart(s.rec.Pid); err != nil {
 		return fmt.Errorf("read start time of init %d: %w", s.rec.Pid, err)
 	}
@@ -261,28 +275,34 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 		NewCgroupNS:   s.plan.newCgroupNS,
 		Seccomp:       s.seccomp,
 		SeccompNotify: s.seccompNotify,
+		NoWait:        s.opts.noWait,
 	}
 	if err := json.NewEncoder(s.sock).Encode(&b); err != nil {
 		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))
 	}
-	in := &syncReader{f: s.sock}
-	defer in.close()
-	dec := json.NewDecoder(in)
+	s.in = &syncReader{f: s.sock}
+	s.dec = json.NewDecoder(s.in)
 	for {
-		var m initproc.Message
-		if err := dec.Decode(&m); err != nil {
-			if err == io.EOF || err == errEOF || errors.Is(err, unix.ECONNRESET) {
-				return s.initGone(nil)
-			}
-			return fmt.Errorf("read from init: %w", err)
+		m, err := s.next()
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return s.initGone(nil)
 		}
 		switch m.Type {
 		case initproc.MsgCreated:
+			s.r.log().Debug("create: init reports created", "id", s.rec.ID)
+			if s.opts.noWait {
+				fds.parent = nil // the socket is kept to learn how start went
+				return nil
+			}
+			s.in.close()
 			return s.sock.Close()
 		case initproc.MsgError:
 			return errors.New(m.Msg)
 		case initproc.MsgSeccompFd:
-			fd := in.takeFD()
+			fd := s.in.takeFD()
 			if fd < 0 {
 				return errors.New("init sent no seccomp listener")
 			}
@@ -304,6 +324,35 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 	}
 }
 
+// next reads the init's next message; nil at the end of the socket.
+func (s *starter) next() (*initproc.Message, error) {
+	var m initproc.Message
+	if err := s.dec.Decode(&m); err != nil {
+		if err == io.EOF || errors.Is(err, unix.ECONNRESET) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read from init: %w", err)
+	}
+	return &m, nil
+}
+
+// waitExec follows a NoWait init past "created": the end of the socket
+// (close-on-exec) means the user process was executed.
+func (s *starter) waitExec() error {
+	defer s.sock.Close()
+	defer s.in.close()
+	m, err := s.next()
+	switch {
+	case err != nil:
+		return err
+	case m == nil:
+		return nil
+	case m.Type == initproc.MsgError:
+		return errors.New(m.Msg)
+	}
+	return fmt.Errorf("init sent unexpected message %q", m.Type)
+}
+
 // initGone explains an init that vanished without a word.
 func (s *starter) initGone(cause error) error {
 	err := s.cmd.Wait()
@@ -316,10 +365,6 @@ func (s *starter) initGone(cause error) error {
 	}
 	return fmt.Errorf("init exited before the container was created: %w", err)
 }
-
-// errEOF is the end of the init's messages (io.EOF would be taken by
-// json.Decoder for a clean end between values; it is the same here).
-var errEOF = io.EOF
 
 func hasRuntimeHooks(spec *specs.Spec) bool {
 	return spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)

@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,32 +24,35 @@ type RunOpts struct {
 // waits for it and returns its exit status (128+n when killed by signal
 // n), deleting the container unless Keep.
 func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
-	if o.Detach {
-		if err := r.Create(ctx, id, o.CreateOpts); err != nil {
-			return 1, err
-		}
-		if err := r.Start(ctx, id); err != nil {
-			r.Delete(ctx, id, true)
-			return 1, err
-		}
-		return 0, nil
+	if err := checkID(id); err != nil {
+		return 1, err
 	}
-	if !o.NoSubreaper {
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			return 1, fmt.Errorf("become subreaper: %w", err)
-		}
-	}
-	// Signals are caught from before the container exists, so none that
-	// arrives meanwhile is lost.
-	sigs := make(chan os.Signal, 128)
-	signal.Notify(sigs)
-	defer signal.Stop(sigs)
-
-	tty, err := r.attachConsole(&o)
+	r.log().Debug("run: begin", "id", id)
+	rec, err := r.newRecord(id, o.Bundle)
 	if err != nil {
 		return 1, err
 	}
-	c, err := r.create(ctx, id, o.CreateOpts)
+	r.log().Debug("run: config read", "id", id)
+	var sigs chan os.Signal
+	var tty *ttyRelay
+	if !o.Detach {
+		if !o.NoSubreaper {
+			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+				return 1, fmt.Errorf("become subreaper: %w", err)
+			}
+		}
+		// Signals are caught from before the container exists, so none
+		// that arrives meanwhile is lost.
+		sigs = make(chan os.Signal, 128)
+		signal.Notify(sigs)
+		defer signal.Stop(sigs)
+		if tty, err = r.attachConsole(&o, rec.Spec); err != nil {
+			return 1, err
+		}
+	}
+	// create and start in one go: the init does not wait on exec.fifo.
+	o.noWait = true
+	c, err := r.create(ctx, id, o.CreateOpts, rec)
 	if tty != nil {
 		tty.closeChildEnd()
 	}
@@ -64,12 +66,17 @@ func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
 		}
 		defer tty.restore()
 	}
-	if err := r.Start(ctx, id); err != nil {
+	if err := r.startCreated(ctx, c); err != nil {
 		c.cmd.Wait()
 		r.Delete(ctx, id, true)
 		return 1, err
 	}
+	r.log().Debug("run: started", "id", id)
+	if o.Detach {
+		return 0, c.cmd.Process.Release()
+	}
 	status := r.follow(c, sigs, tty)
+	r.log().Debug("run: exited", "id", id, "status", status)
 	if tty != nil {
 		tty.drain()
 	}
@@ -77,8 +84,22 @@ func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
 		if err := r.Delete(ctx, id, true); err != nil {
 			return status, err
 		}
+		r.log().Debug("run: deleted", "id", id)
 	}
 	return status, nil
+}
+
+// startCreated finishes the start of a container created with noWait:
+// the process was executed (or failed to be), then the poststart hooks.
+func (r *Runtime) startCreated(ctx context.Context, c *creation) error {
+	if err := c.s.waitExec(); err != nil {
+		return fmt.Errorf("start %s: %w", c.rec.ID, err)
+	}
+	if err := r.runPoststart(ctx, c.rec); err != nil {
+		r.killInit(c.rec, unix.SIGKILL)
+		return fmt.Errorf("start %s: %w", c.rec.ID, err)
+	}
+	return nil
 }
 
 // follow forwards signals to the init until it exits, and returns its
@@ -120,13 +141,3 @@ func exitStatus(st *os.ProcessState) int {
 	return st.ExitCode()
 }
 
-// wantsTerminal reports whether the bundle's process asks for a terminal.
-func wantsTerminal(bundle string) bool {
-	if bundle == "" {
-		bundle = "."
-	}
-	spec, err := loadSpec(bundle)
-	return err == nil && spec.Process != nil && spec.Process.Terminal
-}
-
-var _ = specs.Version

@@ -61,9 +61,9 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 }
 
 // releaseInit opens exec.fifo, which lets the init go on to execute the
-// user process, and reads what the init reports: "0" once it has the fifo
-// open, then end of file when the execve succeeded (the fifo is
-// close-on-exec) or an error message when it did not.
+// user process, and reads what the init reports: end of file when the
+// execve succeeded (the fifo is close-on-exec) or an error message when it
+// did not.
 func (r *Runtime) releaseInit(rec *record) error {
 	pidfd, err := openPidfd(rec.Pid, rec.PidStart)
 	if err != nil {
@@ -99,12 +99,11 @@ func (r *Runtime) releaseInit(rec *record) error {
 				got = append(got, buf[:n]...)
 				continue
 			}
-			// End of file: the init's end is closed.
-			if len(got) == 0 {
-				return errors.New("init closed exec.fifo without a word")
-			}
-			if msg := got[1:]; len(msg) > 0 {
-				return errors.New(string(msg))
+			// End of file: the init had the fifo open (the kernel reports
+			// a hang-up only once a writer came and went) and closed it,
+			// by executing the process or by dying after its message.
+			if len(got) > 0 {
+				return errors.New(string(got))
 			}
 			return nil
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/berth-oci/berth/errdefs"
-	"github.com/berth-oci/berth/internal/atomicfile"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -69,7 +68,34 @@ func (r *Runtime) save(rec *record) error {
 	if err != nil {
 		return fmt.Errorf("encode state of container %s: %w", rec.ID, err)
 	}
-	return atomicfile.WriteFile(filepath.Join(r.dir(rec.ID), stateFile), b, 0o600)
+	return replaceFile(filepath.Join(r.dir(rec.ID), stateFile), b, 0o600)
+}
+
+// replaceFile writes path through a temporary file renamed over it, so a
+// reader sees the old content or the new, never part of it. It does not
+// fsync: state lives on a tmpfs and does not outlive a reboot (runc does
+// not either), and a flush would cost a disk round trip when --root or
+// the pid file sit on a disk.
+func replaceFile(path string, b []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // status derives the container's status from the kernel and the state

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -33,7 +34,7 @@ func (r *syncReader) Read(p []byte) (int, error) {
 			}
 		}
 		if n == 0 {
-			return 0, errEOF
+			return 0, io.EOF
 		}
 		return n, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/berth-oci/berth/runtime/linux/console"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
@@ -19,8 +20,8 @@ type ttyRelay struct {
 	copied       chan struct{}
 }
 
-func (r *Runtime) attachConsole(o *RunOpts) (*ttyRelay, error) {
-	if o.ConsoleSocket != "" || !wantsTerminal(o.Bundle) {
+func (r *Runtime) attachConsole(o *RunOpts, spec *specs.Spec) (*ttyRelay, error) {
+	if o.ConsoleSocket != "" || spec.Process == nil || !spec.Process.Terminal {
 		return nil, nil
 	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)

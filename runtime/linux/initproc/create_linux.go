@@ -71,6 +71,9 @@ func (p *initProcess) create() error {
 		}
 	}
 	p.send(Message{Type: MsgCreated})
+	if p.b.NoWait {
+		return nil // the socket stays for a failure to start
+	}
 	return p.sock.Close()
 }
 

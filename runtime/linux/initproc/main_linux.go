@@ -3,6 +3,7 @@ package initproc
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -36,6 +37,7 @@ func Main() int {
 	os.Unsetenv(EnvSyncFD)
 	os.Unsetenv(nsenter.EnvVar)
 	os.Unsetenv("GODEBUG")
+	os.Unsetenv("GOMAXPROCS")
 
 	p := &initProcess{sock: os.NewFile(uintptr(fd), "sync"), procFD: -1}
 	p.dec = json.NewDecoder(p.sock)
@@ -49,14 +51,14 @@ func Main() int {
 		p.send(Message{Type: MsgError, Msg: err.Error()})
 		return 1
 	}
-	fifo, err := p.waitStart()
+	report, err := p.waitStart()
 	if err != nil {
 		// Nobody listens any more: start sees the init gone.
 		fmt.Fprintln(os.Stderr, "berth-runtime init:", err)
 		return 1
 	}
 	err = p.start()
-	fmt.Fprint(fifo, err.Error())
+	fmt.Fprint(report, err.Error())
 	return 1
 }
 
@@ -65,8 +67,21 @@ func (p *initProcess) send(m Message) {
 	p.sock.Write(append(b, '\n'))
 }
 
-// waitStart blocks until `start` opens exec.fifo, then tells it so.
-func (p *initProcess) waitStart() (*os.File, error) {
+// errorMessages writes what the init reports as "error" messages.
+type errorMessages struct{ p *initProcess }
+
+func (w errorMessages) Write(b []byte) (int, error) {
+	w.p.send(Message{Type: MsgError, Msg: string(b)})
+	return len(b), nil
+}
+
+// waitStart blocks until `start` opens exec.fifo, and returns where to
+// report a failure from then on. With NoWait it returns at once.
+func (p *initProcess) waitStart() (io.Writer, error) {
+	if p.b.NoWait {
+		unix.Close(p.procFD)
+		return errorMessages{p}, nil
+	}
 	name := strconv.Itoa(p.b.FifoFD)
 	for {
 		fd, err := unix.Openat(p.procFD, name, unix.O_WRONLY|unix.O_CLOEXEC, 0)
@@ -78,10 +93,6 @@ func (p *initProcess) waitStart() (*os.File, error) {
 		}
 		unix.Close(p.procFD)
 		unix.Close(p.b.FifoFD)
-		f := os.NewFile(uintptr(fd), "exec.fifo")
-		if _, err := f.Write([]byte("0")); err != nil {
-			return nil, fmt.Errorf("write exec.fifo: %w", err)
-		}
-		return f, nil
+		return os.NewFile(uintptr(fd), "exec.fifo"), nil
 	}
 }

@@ -8,7 +8,7 @@
 // createRuntime hooks and answers "resume"), then "created", or "error" at
 // any point. After "created" the init blocks opening exec.fifo for writing
 // until `start` opens it for reading; from then on it reports through the
-// fifo: one byte "0" once opened, then either EOF (the user process was
+// fifo: end of file (the fifo is close-on-exec: the user process was
 // executed) or an error message (it was not).
 package initproc
 
@@ -34,9 +34,14 @@ type Bootstrap struct {
 	// Env is added to process.env (LISTEN_FDS, LISTEN_PID).
 	Env []string `json:"env,omitempty"`
 
-	FifoFD    int `json:"fifoFD"`    // O_PATH descriptor of exec.fifo
+	FifoFD    int `json:"fifoFD"`    // O_PATH descriptor of exec.fifo, -1 with NoWait
 	ConsoleFD int `json:"consoleFD"` // connected console socket, or -1
 
+	// NoWait (run) goes on to the user process right after "created",
+	// without waiting on exec.fifo: the parent starts it anyway. An error
+	// then comes as a Message, and the end of the socket (close-on-exec)
+	// means the process was executed.
+	NoWait bool `json:"noWait,omitempty"`
 	// HooksSync asks the init to stop after the mounts for the parent's
 	// prestart and createRuntime hooks.
 	HooksSync bool `json:"hooksSync,omitempty"`

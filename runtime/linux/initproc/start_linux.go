@@ -92,16 +92,19 @@ func setUser(proc *specs.Process) error {
 		for i, g := range u.AdditionalGids {
 			gids[i] = int(g)
 		}
-		if err := syscall.Setgroups(gids); err != nil {
+		if err := unix.Setgroups(gids); err != nil {
 			return fmt.Errorf("setgroups %v: %w", u.AdditionalGids, err)
 		}
 	} else if len(u.AdditionalGids) > 0 {
 		return fmt.Errorf("additionalGids %v: setgroups is denied in this user namespace", u.AdditionalGids)
 	}
-	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+	// Raw syscalls on this thread only: the libc wrappers would signal
+	// every other thread of the runtime to change too, and only this one
+	// survives the execve (hooks are forked from it as well).
+	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
 		return fmt.Errorf("setresgid %d: %w", u.GID, err)
 	}
-	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
 		return fmt.Errorf("setresuid %d: %w", u.UID, err)
 	}
 	if err := sets.Apply(); err != nil {
