@@ -69,5 +69,6 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newImageCommand(), newSaveCommand(), newLoadCommand())
 	root.AddCommand(newCopyCommand(), newInspectCommand(), newTagsCommand(), newLoginCommand(), newLogoutCommand(), newArtifactCommand())
 	addEngineCommands(root)
+	root.AddCommand(newNetworkCommand())
 	return root
 }

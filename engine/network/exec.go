@@ -1,0 +1,45 @@
+package network
+
+import (
+	"context"
+	"strings"
+
+	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/version"
+)
+
+// pluginExec runs CNI plugins as libcni's default does, with a PATH that
+// has the sbin directories: the plugins run iptables, which a user's PATH
+// may lack even when root.
+func pluginExec() invoke.Exec {
+	return &sbinExec{DefaultExec: invoke.DefaultExec{RawExec: &invoke.RawExec{}, PluginDecoder: version.PluginDecoder{}}}
+}
+
+type sbinExec struct{ invoke.DefaultExec }
+
+func (e *sbinExec) ExecPlugin(ctx context.Context, pluginPath string, stdin []byte, environ []string) ([]byte, error) {
+	return e.DefaultExec.ExecPlugin(ctx, pluginPath, stdin, withSbin(environ))
+}
+
+// withSbin returns environ with /usr/sbin and /sbin added to PATH where
+// missing.
+func withSbin(environ []string) []string {
+	out := make([]string, 0, len(environ)+1)
+	found := false
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			found = true
+			for _, d := range []string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"} {
+				if !strings.Contains(":"+v+":", ":"+d+":") {
+					v += ":" + d
+				}
+			}
+			kv = "PATH=" + v
+		}
+		out = append(out, kv)
+	}
+	if !found {
+		out = append(out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	return out
+}
