@@ -109,7 +109,7 @@ func (r *Runtime) status(rec *record) specs.ContainerState {
 		return specs.StateCreated
 	}
 	if r.paused(rec) {
-		return "paused"
+		return statusPaused
 	}
 	return specs.StateRunning
 }

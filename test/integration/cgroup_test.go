@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -60,4 +61,59 @@ func TestSeccomp(t *testing.T) {
 	if e := r.fails("create", "--bundle", bad, "sc-bad"); !strings.Contains(e, "linux.seccomp") {
 		t.Fatalf("bad seccomp action: %q", e)
 	}
+}
+
+func TestPauseResumePsUpdateEvents(t *testing.T) {
+	r := newRT(t)
+	path := fmt.Sprintf("/berth-it-ops-%d", os.Getpid())
+	b := r.bundle([]string{"sleep", "100"}, func(s *specs.Spec) { s.Linux.CgroupsPath = path })
+	r.ok("run", "-d", "--bundle", b, "ops1")
+	pid := fmt.Sprint(r.state("ops1")["pid"])
+
+	r.ok("pause", "ops1")
+	if st := r.state("ops1")["status"]; st != "paused" {
+		t.Fatalf("status after pause: %v", st)
+	}
+	if e := r.fails("pause", "ops1"); !strings.Contains(e, "not running") {
+		t.Fatalf("second pause: %q", e)
+	}
+	r.ok("resume", "ops1")
+	if st := r.state("ops1")["status"]; st != "running" {
+		t.Fatalf("status after resume: %v", st)
+	}
+
+	if out := strings.TrimSpace(r.ok("ps", "--format", "json", "ops1")); out != "["+pid+"]" {
+		t.Fatalf("ps --format json = %q, want [%s]", out, pid)
+	}
+	if out := r.ok("ps", "ops1"); !strings.Contains(out, "PID") || !strings.Contains(out, "sleep") {
+		t.Fatalf("ps table: %q", out)
+	}
+
+	r.ok("update", "--pids-limit", "77", "ops1")
+	if max, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/pids", path, "pids.max")); strings.TrimSpace(string(max)) != "77" {
+		t.Fatalf("pids.max after update: %q", max)
+	}
+	c := r.cmd("update", "--resources", "-", "ops1")
+	c.Stdin = strings.NewReader(`{"pids": {"limit": 88}}`)
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("update --resources -: %v %s", err, out)
+	}
+	if max, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/pids", path, "pids.max")); strings.TrimSpace(string(max)) != "88" {
+		t.Fatalf("pids.max after update from stdin: %q", max)
+	}
+
+	var ev struct {
+		Type string
+		ID   string
+		Data struct {
+			Pids struct{ Current uint64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.ok("events", "--stats", "ops1")), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != "stats" || ev.ID != "ops1" || ev.Data.Pids.Current != 1 {
+		t.Fatalf("events --stats: %+v", ev)
+	}
+	r.ok("delete", "--force", "ops1")
 }
