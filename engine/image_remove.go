@@ -46,7 +46,7 @@ func (e *Engine) RemoveImage(ctx context.Context, s string, force bool) (Removed
 		return out, err
 	}
 	if len(users) > 0 && !force {
-		return out, fmt.Errorf("image %s is in use by container %s: remove it first or force: %w", shortID(img.ID), shortID(digest.Digest(users[0])), errdefs.ErrFailedPrecondition)
+		return out, fmt.Errorf("image %s is in use by container %.12s: remove it first or force: %w", shortID(img.ID), users[0], errdefs.ErrFailedPrecondition)
 	}
 	for _, id := range users {
 		if err := e.Remove(ctx, id, RemoveOptions{Force: true}); err != nil && !errdefsNotFound(err) {

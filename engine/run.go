@@ -63,11 +63,11 @@ func (e *Engine) begin(ctx context.Context, r *containerRecord, stdio Stdio) (*s
 	}
 	defer lk.Unlock()
 	if _, err := os.Stat(e.ctrDir(r.ID)); err != nil {
-		return nil, fmt.Errorf("container %s: %w", r.Name, errdefs.ErrNotFound)
+		return nil, &notStartedError{fmt.Errorf("container %s: %w", r.Name, errdefs.ErrNotFound)}
 	}
 	st := e.currentState(r.ID)
 	if st.Status == StatusRunning || st.Status == StatusPaused {
-		return nil, fmt.Errorf("container %s is already running: %w", r.Name, errdefs.ErrFailedPrecondition)
+		return nil, &notStartedError{fmt.Errorf("container %s is already running: %w", r.Name, errdefs.ErrFailedPrecondition)}
 	}
 	s, err := e.prepare(ctx, r)
 	if err != nil {
@@ -102,7 +102,8 @@ func (e *Engine) recordRunning(ss *session) {
 // afterFailedStart cleans up after a start that failed before anything
 // ran: the mount goes, the state says why, and a --rm container goes.
 func (e *Engine) afterFailedStart(ctx context.Context, r *containerRecord, cause error) {
-	if errors.Is(cause, errdefs.ErrFailedPrecondition) || errors.Is(cause, errdefs.ErrNotFound) {
+	var ns *notStartedError
+	if errors.As(cause, &ns) {
 		return
 	}
 	e.finish(ctx, r, exitCodeOf(cause), cause)
@@ -139,3 +140,10 @@ func (e *Engine) finish(ctx context.Context, r *containerRecord, code int, cause
 	}
 	return e.writeState(r.ID, st)
 }
+
+// notStartedError is a start refused before it changed anything: the
+// container runs already, or is gone.
+type notStartedError struct{ err error }
+
+func (e *notStartedError) Error() string { return e.err.Error() }
+func (e *notStartedError) Unwrap() error { return e.err }

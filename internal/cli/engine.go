@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os"
 
 	"github.com/berth-oci/berth/engine"
@@ -34,6 +35,9 @@ func addEngineCommands(root *cobra.Command) {
 	pf.String("runtime", "", "OCI runtime (path or name) for new containers (default: berth-runtime)")
 	root.AddCommand(
 		newPullCommand(), newImagesCommand(), newRmiCommand(), newTagCommand(),
+		newCreateCommand(), newRunCommand(), newStartCommand(), newStopCommand(), newRestartCommand(),
+		newKillCommand(), newRmCommand(), newWaitCommand(), newPsCommand(), newLogsCommand(), newContainerCommand(),
+		newExecCommand(), newTopCommand(), newPortCommand(), newCpCommand(), newCommitCommand(),
 	)
 	for _, c := range root.Commands() {
 		if c.Name() == "image" {
@@ -68,3 +72,5 @@ func progressFor(cmd *cobra.Command, quiet bool) (progress.Reporter, func()) {
 	}
 	return nil, func() {}
 }
+
+func asExitError(err error, target **engine.ExitError) bool { return errors.As(err, target) }

@@ -45,8 +45,9 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
-// parseRowFormat compiles format; def is the default table template.
-func parseRowFormat(format, def string) (*rowFormat, error) {
+// parseRowFormat compiles format; def is the default table template and
+// titles name the columns where the field name is not the title.
+func parseRowFormat(format, def string, titles map[string]string) (*rowFormat, error) {
 	if format == "" {
 		format = def
 	}
@@ -60,7 +61,7 @@ func parseRowFormat(format, def string) (*rowFormat, error) {
 			t = strings.TrimPrefix(def, "table ")
 		}
 		format = t
-		f.header = headerOf(t)
+		f.header = headerOf(t, titles)
 	}
 	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
 	tmpl, err := template.New("format").Funcs(templateFuncs).Parse(format)
@@ -72,7 +73,7 @@ func parseRowFormat(format, def string) (*rowFormat, error) {
 }
 
 // headerOf turns "{{.ID}}\t{{.CreatedSince}}" into ID, CREATED SINCE.
-func headerOf(t string) []string {
+func headerOf(t string, titles map[string]string) []string {
 	var out []string
 	for _, col := range strings.Split(strings.NewReplacer(`\t`, "\t").Replace(t), "\t") {
 		name := col
@@ -82,6 +83,10 @@ func headerOf(t string) []string {
 				name = name[:j]
 			}
 			name = strings.TrimPrefix(strings.Fields(name + " x")[0], ".")
+		}
+		if title, ok := titles[name]; ok {
+			out = append(out, title)
+			continue
 		}
 		out = append(out, headerTitle(name))
 	}

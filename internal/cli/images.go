@@ -75,7 +75,7 @@ Size, Names and Platform, or "table TEMPLATE" for aligned columns with a header.
 				}
 				return nil
 			}
-			f, err := parseRowFormat(format, imagesDefaultFormat)
+			f, err := parseRowFormat(format, imagesDefaultFormat, map[string]string{"ID": "IMAGE ID"})
 			if err != nil {
 				return err
 			}
