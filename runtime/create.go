@@ -169,6 +169,8 @@ type starter struct {
 
 	in  *syncReader // what the init sends, with its descriptors
 	dec *json.Decoder
+
+	exec bool // a process joining a running container, not its init
 }
 
 // abort undoes a create that failed half way: the init is killed and
@@ -181,6 +183,9 @@ func (s *starter) abort() {
 	}
 	if s.sock != nil {
 		s.sock.Close()
+	}
+	if s.exec {
+		return // the container's cgroup and hooks are not this process's
 	}
 	if s.cg != nil {
 		if err := s.cg.Destroy(); err != nil {
@@ -276,12 +281,17 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 		Seccomp:       s.seccomp,
 		SeccompNotify: s.seccompNotify,
 		NoWait:        s.opts.noWait,
+		Exec:          s.exec,
 	}
 	if err := json.NewEncoder(s.sock).Encode(&b); err != nil {
 		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))
 	}
 	s.in = &syncReader{f: s.sock}
 	s.dec = json.NewDecoder(s.in)
+	if s.exec {
+		fds.parent = nil // waitExec reads on and closes it
+		return nil
+	}
 	for {
 		m, err := s.next()
 		if err != nil {

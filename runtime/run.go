@@ -46,7 +46,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
 		sigs = make(chan os.Signal, 128)
 		signal.Notify(sigs)
 		defer signal.Stop(sigs)
-		if tty, err = r.attachConsole(&o, rec.Spec); err != nil {
+		if tty, err = r.attachConsole(&o.CreateOpts, rec.Spec.Process); err != nil {
 			return 1, err
 		}
 	}
@@ -140,4 +140,3 @@ func exitStatus(st *os.ProcessState) int {
 	}
 	return st.ExitCode()
 }
-

@@ -20,8 +20,11 @@ type ttyRelay struct {
 	copied       chan struct{}
 }
 
-func (r *Runtime) attachConsole(o *RunOpts, spec *specs.Spec) (*ttyRelay, error) {
-	if o.ConsoleSocket != "" || spec.Process == nil || !spec.Process.Terminal {
+// attachConsole relays the terminal of proc through the runtime's stdio
+// when it wants one and no console socket takes it; o.console is set to
+// the socket the init sends the master to.
+func (r *Runtime) attachConsole(o *CreateOpts, proc *specs.Process) (*ttyRelay, error) {
+	if o.ConsoleSocket != "" || proc == nil || !proc.Terminal {
 		return nil, nil
 	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)

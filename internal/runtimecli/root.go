@@ -50,7 +50,7 @@ func newRoot(g *globals) *cobra.Command {
 	f.StringVar(&g.criu, "criu", "criu", "path to the criu binary (checkpoint and restore are not supported)")
 	root.Flags().BoolP("version", "v", false, "print the version")
 	root.AddCommand(newSpec(g), newCreate(g), newStart(g), newRun(g), newState(g), newKill(g),
-		newDelete(g), newList(g), newFeatures(g), newPause(g), newResume(g), newPs(g), newUpdate(g), newEvents(g))
+		newDelete(g), newList(g), newFeatures(g), newPause(g), newResume(g), newPs(g), newUpdate(g), newEvents(g), newExec(g))
 	for _, c := range root.Commands() {
 		// As urfave/cli: flags come before the arguments, and what follows
 		// the container id is not ours to parse.

@@ -56,6 +56,9 @@ func TestPodman(t *testing.T) {
 	if out, err := pm("ps", "--format", "{{.Names}} {{.Status}}"); err != nil || !strings.Contains(out, "berth-long Up") {
 		t.Fatalf("podman ps: %q %v", out, err)
 	}
+	if out, err := pm("exec", "berth-long", "sh", "-c", "echo exec-ok $(hostname)"); err != nil || !strings.HasPrefix(out, "exec-ok ") {
+		t.Fatalf("podman exec: %q %v", out, err)
+	}
 	if _, err := pm("stop", "-t", "1", "berth-long"); err != nil {
 		t.Fatal(err)
 	}

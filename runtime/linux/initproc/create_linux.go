@@ -77,6 +77,16 @@ func (p *initProcess) create() error {
 	return p.sock.Close()
 }
 
+// prepareExec readies a process joining a running container: the
+// constructor joined its namespaces (the root and cwd are the container's)
+// and cgroup; what is left is the terminal.
+func (p *initProcess) prepareExec() error {
+	if proc := p.b.Spec.Process; proc != nil && proc.Terminal {
+		return p.openConsole(proc)
+	}
+	return nil
+}
+
 // waitHooks hands over to the parent, which runs prestart and
 // createRuntime hooks in the runtime namespace, and waits for it.
 func (p *initProcess) waitHooks() error {
@@ -121,6 +131,27 @@ func (p *initProcess) setupConsole(proc *specs.Process) error {
 	if err := mountConsole(slave.Name()); err != nil {
 		return err
 	}
+	return p.handOver(proc, master, slave)
+}
+
+// openConsole gives an exec'd process a terminal of its own in the
+// container's devpts.
+func (p *initProcess) openConsole(proc *specs.Process) error {
+	if p.b.ConsoleFD < 0 {
+		return fmt.Errorf("process.terminal is set but no console socket was given")
+	}
+	master, slave, err := console.Open("/dev/ptmx")
+	if err != nil {
+		return err
+	}
+	defer master.Close()
+	defer slave.Close()
+	return p.handOver(proc, master, slave)
+}
+
+// handOver sizes the terminal, sends its master to the console socket and
+// makes the slave the process's controlling terminal and stdio.
+func (p *initProcess) handOver(proc *specs.Process, master, slave *os.File) error {
 	if proc.ConsoleSize != nil {
 		if err := console.SetSize(slave, uint16(proc.ConsoleSize.Width), uint16(proc.ConsoleSize.Height)); err != nil {
 			return err

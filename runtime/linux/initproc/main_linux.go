@@ -47,7 +47,11 @@ func Main() int {
 		return 1
 	}
 	p.b = &b
-	if err := p.create(); err != nil {
+	prepare := p.create
+	if b.Exec {
+		prepare = p.prepareExec
+	}
+	if err := prepare(); err != nil {
 		p.send(Message{Type: MsgError, Msg: err.Error()})
 		return 1
 	}

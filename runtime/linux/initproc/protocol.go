@@ -42,6 +42,10 @@ type Bootstrap struct {
 	// then comes as a Message, and the end of the socket (close-on-exec)
 	// means the process was executed.
 	NoWait bool `json:"noWait,omitempty"`
+	// Exec starts a process in the running container whose namespaces and
+	// cgroup the constructor joined: no mounts, no hooks, only the process
+	// (Spec.Process) and its terminal. It implies NoWait.
+	Exec bool `json:"exec,omitempty"`
 	// HooksSync asks the init to stop after the mounts for the parent's
 	// prestart and createRuntime hooks.
 	HooksSync bool `json:"hooksSync,omitempty"`

@@ -48,7 +48,7 @@ func (p *initProcess) start() error {
 	}
 	env := append(append([]string(nil), proc.Env...), p.b.Env...)
 	env = withHome(env, int(proc.User.UID))
-	if h := p.b.Spec.Hooks; h != nil && len(h.StartContainer) > 0 {
+	if h := p.b.Spec.Hooks; h != nil && len(h.StartContainer) > 0 && !p.b.Exec {
 		if err := hooks.Run(context.Background(), "startContainer", h.StartContainer, p.state(specs.StateCreated)); err != nil {
 			return err
 		}
