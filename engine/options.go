@@ -27,9 +27,12 @@ type CreateOptions struct {
 	Tty         bool `json:"tty,omitempty"`
 	Interactive bool `json:"interactive,omitempty"`
 	// Remove deletes the container when it exits (--rm).
-	Remove   bool    `json:"remove,omitempty"`
-	ReadOnly bool    `json:"readOnly,omitempty"`
-	Mounts   []Mount `json:"mounts,omitempty"`
+	Remove   bool `json:"remove,omitempty"`
+	ReadOnly bool `json:"readOnly,omitempty"`
+	// ReadOnlyTmpfs, with ReadOnly, mounts a tmpfs on /tmp, /var/tmp and
+	// /run (podman's --read-only-tmpfs, on by default there).
+	ReadOnlyTmpfs bool    `json:"readOnlyTmpfs,omitempty"`
+	Mounts        []Mount `json:"mounts,omitempty"`
 	// Memory limits memory in bytes, CPUs the CPU time in CPUs, PidsLimit
 	// the number of processes; 0 means no limit.
 	Memory    int64   `json:"memory,omitempty"`

@@ -36,6 +36,9 @@ func (e *Engine) prepare(ctx context.Context, r *containerRecord) (*specs.Spec, 
 	}
 	s, err := e.buildSpec(ctx, r, rootfs)
 	if err == nil {
+		err = e.copyUp(ctx, r, rootfs)
+	}
+	if err == nil {
 		err = checkCommand(rootfs, s)
 	}
 	if err == nil {

@@ -141,6 +141,17 @@ func (e *Engine) applyMounts(s *specs.Spec, r *containerRecord) error {
 		user = append(user, sm)
 		covered[sm.Destination] = true
 	}
+	if r.Options.ReadOnly && r.Options.ReadOnlyTmpfs {
+		for _, d := range []string{"/tmp", "/var/tmp", "/run"} {
+			if !covered[d] {
+				mode := "mode=1777"
+				if d == "/run" {
+					mode = "mode=755"
+				}
+				user = append(user, specs.Mount{Destination: d, Type: "tmpfs", Source: "tmpfs", Options: []string{"rw", "nosuid", "nodev", mode}})
+			}
+		}
+	}
 	dir := e.ctrDir(r.ID)
 	for _, f := range []string{etcHostname, etcHosts, etcResolv} {
 		dest := "/etc/" + f

@@ -1,9 +1,14 @@
 package engine
 
 import (
+	"io"
+	"path"
+	"strings"
+
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/berth-oci/berth/layer"
 	"os"
 	"sort"
 	"time"
@@ -22,6 +27,9 @@ type Volume struct {
 	Anonymous bool `json:"anonymous,omitempty"`
 	// Mountpoint is the directory mounted into containers.
 	Mountpoint string `json:"mountpoint"`
+	// NeedsCopyUp: the volume is new, and the first container to mount it
+	// copies into it what its image has at the mount point, as podman does.
+	NeedsCopyUp bool `json:"needsCopyUp,omitempty"`
 }
 
 const volumeData = "_data"
@@ -37,7 +45,7 @@ func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[strin
 	if !validName(name) {
 		return nil, fmt.Errorf("volume name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*: %w", name, errdefs.ErrInvalidArgument)
 	}
-	v := &Volume{Name: name, Created: time.Now().UTC(), Labels: labels, Anonymous: anon, Mountpoint: e.volumeDir(name)}
+	v := &Volume{Name: name, Created: time.Now().UTC(), Labels: labels, Anonymous: anon, Mountpoint: e.volumeDir(name), NeedsCopyUp: true}
 	if err := os.MkdirAll(v.Mountpoint, 0o755); err != nil {
 		return nil, fmt.Errorf("create volume %s: %w", name, err)
 	}
@@ -65,7 +73,7 @@ func (e *Engine) ensureVolumes(tx *bolt.Tx, mounts []Mount) error {
 		if tx.Bucket(bucketVolumes).Get([]byte(m.Source)) != nil {
 			continue
 		}
-		v := &Volume{Name: m.Source, Created: time.Now().UTC(), Anonymous: anon, Mountpoint: e.volumeDir(m.Source)}
+		v := &Volume{Name: m.Source, Created: time.Now().UTC(), Anonymous: anon, Mountpoint: e.volumeDir(m.Source), NeedsCopyUp: true}
 		if err := os.MkdirAll(v.Mountpoint, 0o755); err != nil {
 			return fmt.Errorf("create volume %s: %w", m.Source, err)
 		}
@@ -184,4 +192,59 @@ func (e *Engine) PruneVolumes(ctx context.Context) ([]string, error) {
 		out = append(out, name)
 	}
 	return out, nil
+}
+
+// copyUp fills the new volumes container r mounts with what its image has
+// at their mount points (rootfs is mounted), once per volume. The copy
+// runs outside any transaction; two first users copying at once copy the
+// same files.
+func (e *Engine) copyUp(ctx context.Context, r *containerRecord, rootfs string) error {
+	var pending []Mount
+	for _, m := range r.Options.Mounts {
+		if m.Type == MountVolume {
+			pending = append(pending, m)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	var todo []Mount
+	err := e.view(func(tx *bolt.Tx) error {
+		for _, m := range pending {
+			var v Volume
+			if ok, err := getJSON(tx, bucketVolumes, m.Source, &v); err == nil && ok && v.NeedsCopyUp {
+				todo = append(todo, m)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(todo) == 0 {
+		return err
+	}
+	for _, m := range todo {
+		rel := strings.TrimPrefix(path.Clean(m.Destination), "/")
+		if isDir, exists := dirInRoot(rootfs, rel); !exists || !isDir {
+			continue
+		}
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(tarFromRoot(rootfs, rel, ".", pw)) }()
+		_, err := layer.Apply(ctx, e.volumeDir(m.Source), pr, layer.ApplyOptions{Format: layer.Tree})
+		pr.CloseWithError(err)
+		if err != nil {
+			return fmt.Errorf("copy %s of the image into volume %s: %w", m.Destination, m.Source, err)
+		}
+	}
+	return e.update(func(tx *bolt.Tx) error {
+		for _, m := range todo {
+			var v Volume
+			if ok, err := getJSON(tx, bucketVolumes, m.Source, &v); err != nil || !ok {
+				continue
+			}
+			v.NeedsCopyUp = false
+			if err := putJSON(tx, bucketVolumes, m.Source, &v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

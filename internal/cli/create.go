@@ -14,7 +14,7 @@ type createFlags struct {
 	stopSignal                                                                   string
 	stopTimeout                                                                  int
 	env, envFiles, volumes, tmpfs, capAdd, capDrop, securityOpt, publish, labels []string
-	rm, interactive, tty, readOnly, privileged, init                             bool
+	rm, interactive, tty, readOnly, readOnlyTmpfs, privileged, init              bool
 	cpus                                                                         float64
 	pidsLimit                                                                    int64
 	entrypointSet                                                                bool
@@ -35,6 +35,7 @@ func (f *createFlags) add(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.volumes, "volume", "v", nil, "mount a host path or named volume: SOURCE:DEST[:ro,...], or DEST for a new volume")
 	fs.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs: DEST[:OPTIONS]")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the root filesystem read-only")
+	fs.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount a tmpfs on /tmp, /var/tmp and /run")
 	fs.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 512m, 1g)")
 	fs.Float64Var(&f.cpus, "cpus", 0, "number of CPUs' worth of CPU time")
 	fs.Int64Var(&f.pidsLimit, "pids-limit", 0, "limit on the number of processes")
@@ -58,7 +59,7 @@ func (f *createFlags) add(fs *pflag.FlagSet) {
 func (f *createFlags) options(cmd *cobra.Command, command []string) (engine.CreateOptions, error) {
 	o := engine.CreateOptions{
 		Name: f.name, Command: command, WorkingDir: f.workdir, User: f.user, Hostname: f.hostname,
-		Tty: f.tty, Interactive: f.interactive, Remove: f.rm, ReadOnly: f.readOnly, CPUs: f.cpus,
+		Tty: f.tty, Interactive: f.interactive, Remove: f.rm, ReadOnly: f.readOnly, ReadOnlyTmpfs: f.readOnlyTmpfs, CPUs: f.cpus,
 		PidsLimit: f.pidsLimit, CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged,
 		Init: f.init, Network: f.network, StopSignal: f.stopSignal,
 	}
