@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"time"
 
@@ -124,41 +125,58 @@ func (a *applier) replace(p string, mk func() error) error {
 	return mk()
 }
 
-func (a *applier) regular(p string, hdr *tar.Header, r io.Reader) error {
+func (a *applier) regular(p string, hdr *tar.Header, r io.Reader) (err error) {
 	var n node
-	var f interface {
-		io.Writer
-		Close() error
-	}
-	err := a.replace(p, func() error {
-		file, nd, err := a.fs.create(p)
-		f, n = file, nd
+	err = a.replace(p, func() error {
+		var err error
+		n, err = a.fs.create(p, uint32(hdr.Mode)&0o777)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if cerr := unix.Close(n.fd); err == nil && cerr != nil {
+			err = &os.PathError{Op: "close", Path: p, Err: cerr}
+		}
+	}()
 	if isSparse(hdr) {
 		err = writeSparse(n.fd, r, hdr.Size, a.buf)
-	} else {
-		_, err = io.CopyBuffer(writerOnly{f}, r, a.buf)
+	} else if hdr.Size > 0 {
+		_, err = io.CopyBuffer(fdWriter{n.fd}, r, a.buf)
 	}
 	if err != nil {
-		f.Close()
 		return fmt.Errorf("write content: %w", err)
 	}
-	if err := a.metadataAt(n, hdr, false); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return a.metadataAt(n, hdr, false)
 }
 
-type writerOnly struct{ io.Writer }
+// fdWriter writes to a file descriptor: no os.File, whose setup costs a
+// syscall and a finalizer per file.
+type fdWriter struct{ fd int }
+
+func (w fdWriter) Write(p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		n, err := unix.Write(w.fd, p[written:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return written, err
+		}
+		written += n
+	}
+	return written, nil
+}
 
 func (a *applier) directory(p string, hdr *tar.Header, wasWhiteout bool) error {
 	mode := uint32(hdr.Mode) & 0o7777
-	err := a.fs.mkdir(p, 0o700)
+	perm := mode & 0o777
+	if a.o.Rootless {
+		perm |= 0o700
+	}
+	err := a.fs.mkdir(p, perm)
 	kept := false
 	if errors.Is(err, unix.EEXIST) || p == "." {
 		st, ok, serr := a.fs.lstat(p)
@@ -168,7 +186,7 @@ func (a *applier) directory(p string, hdr *tar.Header, wasWhiteout bool) error {
 		if kept = ok && st.Mode&unix.S_IFMT == unix.S_IFDIR; kept {
 			err = nil
 		} else {
-			err = a.replace(p, func() error { return a.fs.mkdir(p, 0o700) })
+			err = a.replace(p, func() error { return a.fs.mkdir(p, perm) })
 		}
 	}
 	if err != nil {

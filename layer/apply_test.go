@@ -79,6 +79,53 @@ func TestApplyEntryTypes(t *testing.T) {
 	mustExist(t, root+"/"+strings.Repeat("long/", 40)+"name-"+strings.Repeat("x", 200))
 }
 
+// TestApplyOwnerAndModeOnlyWhenNeeded covers what creating an entry gives
+// on its own, which Apply keeps when it matches and fixes when it does
+// not: the group of a setgid directory, the umask, setuid bits after a
+// chown, a setgid bit a new directory inherits.
+func TestApplyOwnerAndModeOnlyWhenNeeded(t *testing.T) {
+	fixture.RequireRoot(t)
+	old := unix.Umask(0o077)
+	defer unix.Umask(old)
+	l := mkTar(t,
+		dir("sg/").with(func(h *tar.Header) { h.Mode, h.Gid = 0o2775, 42 }),
+		reg("sg/root-group", "x"),
+		reg("sg/own-group", "x").with(func(h *tar.Header) { h.Gid = 42 }),
+		dir("sg/sub/"),
+		dir("sg/private/").with(func(h *tar.Header) { h.Mode = 0o700 }),
+		sym("sg/link", "root-group"),
+		reg("open", "x").with(func(h *tar.Header) { h.Mode = 0o666 }),
+		dir("opendir/").with(func(h *tar.Header) { h.Mode = 0o777 }),
+		reg("suid", "x").with(func(h *tar.Header) { h.Mode, h.Uid, h.Gid = 0o6755, 1000, 1000 }),
+		reg("suid-root", "x").with(func(h *tar.Header) { h.Mode = 0o4755 }),
+		reg("suid-700", "x").with(func(h *tar.Header) { h.Mode, h.Uid = 0o4700, 1000 }),
+		reg("sgid-700-root", "x").with(func(h *tar.Header) { h.Mode = 0o2700 }),
+	)
+	root := applyAll(t, ApplyOptions{}, l)
+	want := map[string][3]uint32{ // mode, uid, gid
+		"sg":            {0o2775, 0, 42},
+		"sg/root-group": {0o644, 0, 0},
+		"sg/own-group":  {0o644, 0, 42},
+		"sg/sub":        {0o755, 0, 0},
+		"open":          {0o666, 0, 0},
+		"opendir":       {0o777, 0, 0},
+		"suid":          {0o6755, 1000, 1000},
+		"suid-root":     {0o4755, 0, 0},
+		"suid-700":      {0o4700, 1000, 0},
+		"sgid-700-root": {0o2700, 0, 0},
+		"sg/private":    {0o700, 0, 0},
+	}
+	for p, w := range want {
+		st := statT(t, filepath.Join(root, p))
+		if got := [3]uint32{st.Mode & 0o7777, st.Uid, st.Gid}; got != w {
+			t.Errorf("%s: mode %o owner %d:%d, want mode %o owner %d:%d", p, got[0], got[1], got[2], w[0], w[1], w[2])
+		}
+	}
+	if st := statT(t, root+"/sg/link"); st.Gid != 0 {
+		t.Errorf("sg/link group %d, want 0 (not the setgid directory's)", st.Gid)
+	}
+}
+
 // capNetRaw is a v2 security.capability value granting cap_net_raw.
 func capNetRaw() []byte {
 	v := make([]byte, 20)

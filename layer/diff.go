@@ -34,6 +34,10 @@ type DiffResult struct {
 	Size             int64
 	UncompressedSize int64
 	MediaType        string
+	// Entries counts the tar entries written, whiteouts and opaque
+	// markers included: zero means changed does not differ from base (the
+	// layer is then an empty tar, which a caller may rather not record).
+	Entries int
 }
 
 // Diff writes to w, as a layer, the changes that turn base into changed:
@@ -137,6 +141,7 @@ func (wk *diffWalker) write(w io.Writer, c Compression) (DiffResult, error) {
 	}
 	tw := tar.NewWriter(lw)
 	buf := make([]byte, chunkSize)
+	entries := 0
 	for i := range wk.changes {
 		if err := wk.ctx.Err(); err != nil {
 			return DiffResult{}, err
@@ -144,6 +149,7 @@ func (wk *diffWalker) write(w io.Writer, c Compression) (DiffResult, error) {
 		if err := wk.writeChange(tw, &wk.changes[i], buf); err != nil {
 			return DiffResult{}, err
 		}
+		entries++
 	}
 	if err := tw.Close(); err != nil {
 		return DiffResult{}, fmt.Errorf("finish tar: %w", err)
@@ -151,5 +157,7 @@ func (wk *diffWalker) write(w io.Writer, c Compression) (DiffResult, error) {
 	if err := lw.comp.Close(); err != nil {
 		return DiffResult{}, fmt.Errorf("finish %s stream: %w", c, err)
 	}
-	return lw.result(c), nil
+	res := lw.result(c)
+	res.Entries = entries
+	return res, nil
 }

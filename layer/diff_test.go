@@ -105,6 +105,67 @@ func TestDiffRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDiffSameChangeSameDigest makes one change twice, on two separate
+// copies, each built its own way (other inodes, other creation order), and
+// wants the same layer from both.
+func TestDiffSameChangeSameDigest(t *testing.T) {
+	fixture.RequireRoot(t)
+	base := baseTree(t)
+	owned := func(h *tar.Header) { h.Uid, h.Gid = 5, 6 }
+	change := []ent{
+		dir("./"), dir("etc/"), reg("etc/conf", "a=3\n"), reg("etc/new", "n").with(owned),
+		dir("lib/"), hard("lib/a.so.3", "lib/a.so"),
+		dir("opt/"), dir("opt/app/"), reg("opt/app/bin", strings.Repeat("b", 70000)), hard("opt/app/bin2", "opt/app/bin"),
+		sym("opt/app/current", "bin").with(func(h *tar.Header) { h.ModTime = testTime.Add(time.Second) }),
+		wh(".wh.deleted"), wh("gone/.wh..wh..opq"), dir("gone/"),
+	}
+	// The same entries in another order: directories after their content
+	// (their times are still set last), links after their targets.
+	order := []int{11, 13, 12, 8, 10, 9, 7, 6, 3, 2, 1, 5, 4, 0}
+	shuffled := make([]ent, len(order))
+	for i, j := range order {
+		shuffled[i] = change[j]
+	}
+	var results []DiffResult
+	for _, entries := range [][]ent{change, shuffled} {
+		changed := filepath.Join(t.TempDir(), "changed")
+		copyTree(t, base, changed)
+		if _, err := Apply(context.Background(), changed, bytes.NewReader(mkTar(t, entries...)), ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Diff(context.Background(), base, changed, io.Discard, DiffOptions{Compression: Gzip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+	}
+	if results[0] != results[1] {
+		t.Errorf("the same change gave two layers:\n%+v\n%+v", results[0], results[1])
+	}
+	if results[0].Entries < 10 {
+		t.Errorf("diff has %d entries, want the whole change", results[0].Entries)
+	}
+}
+
+func TestDiffNoChange(t *testing.T) {
+	fixture.RequireRoot(t)
+	base := baseTree(t)
+	same := filepath.Join(t.TempDir(), "same")
+	copyTree(t, base, same)
+	var blob bytes.Buffer
+	res, err := Diff(context.Background(), base, same, &blob, DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entries != 0 || res.UncompressedSize != 1024 {
+		t.Errorf("diff of identical trees: %d entries, %d bytes; want none, an empty tar", res.Entries, res.UncompressedSize)
+	}
+	os.WriteFile(same+"/etc/keep", []byte("edit"), 0o644)
+	if res, err = Diff(context.Background(), base, same, io.Discard, DiffOptions{}); err != nil || res.Entries != 3 {
+		t.Errorf("one file edited: %d entries, %v; want the file and the two directories above it", res.Entries, err)
+	}
+}
+
 func TestDiffEntries(t *testing.T) {
 	fixture.RequireRoot(t)
 	base := baseTree(t)

@@ -246,17 +246,35 @@ func (r *rootFS) mkdir(p string, mode uint32) error {
 	return nil
 }
 
-// create makes a new regular file at p, open for writing.
-func (r *rootFS) create(p string) (*os.File, node, error) {
+// create makes a new regular file at p with permissions perm (less the
+// umask), open for writing; the caller closes the fd.
+func (r *rootFS) create(p string, perm uint32) (node, error) {
 	n, err := r.at(p)
 	if err != nil {
-		return nil, node{}, err
+		return node{}, err
 	}
-	fd, err := unix.Openat(n.fd, n.name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(n.fd, n.name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
 	if err != nil {
-		return nil, node{}, &os.PathError{Op: "create", Path: p, Err: err}
+		return node{}, &os.PathError{Op: "create", Path: p, Err: err}
 	}
-	return os.NewFile(uintptr(fd), p), node{fd: fd, real: true, path: p}, nil
+	return node{fd: fd, real: true, path: p}, nil
+}
+
+// stat reports the attributes of a node, without following a symlink.
+func (r *rootFS) stat(n node, st *unix.Stat_t) error {
+	var err error
+	switch {
+	case n.name == "" && n.real:
+		err = unix.Fstat(n.fd, st)
+	case n.name == "":
+		err = unix.Fstatat(n.fd, "", st, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+	default:
+		err = unix.Fstatat(n.fd, n.name, st, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	if err != nil {
+		return &os.PathError{Op: "lstat", Path: n.path, Err: err}
+	}
+	return nil
 }
 
 func (r *rootFS) symlink(target, p string) error {

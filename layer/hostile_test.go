@@ -118,6 +118,19 @@ func hostileCases(t testing.TB) []hostileCase {
 			return [][]byte{mkTar(t, hard("link", s.canary))}
 		}, wantErr: true},
 		{name: "hardlink through escaping symlink", layers: one(sym("a", "../.."), hard("h", "a/canary")), wantErr: true},
+		{name: "write through a hard link replaces it", layers: one(reg("etc/shadow", "secret"), hard("h", "etc/shadow"), reg("h", "pwned")),
+			contains: func(t testing.TB, s *sandbox) {
+				if got := readFile(t, filepath.Join(s.root, "etc/shadow")); got != "secret" {
+					t.Errorf("etc/shadow = %q: the later entry wrote through the link", got)
+				}
+			}},
+		{name: "hardlink to a symlink out links the symlink", layers: func(s *sandbox) [][]byte {
+			return [][]byte{mkTar(t, sym("s", s.canary), hard("h", "s"), reg("h2", "x"))}
+		}, contains: func(t testing.TB, s *sandbox) {
+			if fi := mustExist(t, filepath.Join(s.root, "h")); fi.Mode()&fs.ModeSymlink == 0 {
+				t.Errorf("h is %v, want the symlink itself", fi.Mode())
+			}
+		}},
 		{name: "hardlink to directory", layers: one(dir("d/"), hard("h", "d")), wantErr: true},
 		{name: "hardlink to root", layers: one(hard("h", "/")), wantErr: true},
 		{name: "whiteout of dotdot", layers: one(wh(".wh...")), wantErr: true},

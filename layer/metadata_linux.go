@@ -12,7 +12,9 @@ const paxXattr = "SCHILY.xattr."
 
 // metadata sets owner, mode, xattrs and (for non-directories) times of
 // the entry at p. The order matters: chown clears setuid bits and file
-// capabilities, so mode and xattrs come after it.
+// capabilities, so mode and xattrs come after it. Owner and mode are
+// changed only when they differ from what creating the entry gave: a
+// stat is much cheaper than a chown or chmod, which dirty the inode.
 func (a *applier) metadata(p string, hdr *tar.Header, isDir bool) error {
 	n, err := a.fs.at(p)
 	if err != nil {
@@ -22,13 +24,20 @@ func (a *applier) metadata(p string, hdr *tar.Header, isDir bool) error {
 }
 
 func (a *applier) metadataAt(n node, hdr *tar.Header, isDir bool) error {
+	var st unix.Stat_t
+	if err := a.fs.stat(n, &st); err != nil {
+		return err
+	}
+	chowned := false
 	if !a.o.Rootless {
 		uid, gid, err := a.o.owner(n.path, hdr.Uid, hdr.Gid)
 		if err != nil {
 			return err
 		}
-		if err := a.fs.lchown(n, uid, gid); err != nil {
-			return err
+		if chowned = int(st.Uid) != uid || int(st.Gid) != gid; chowned {
+			if err := a.fs.lchown(n, uid, gid); err != nil {
+				return err
+			}
 		}
 	}
 	if hdr.Typeflag != tar.TypeSymlink {
@@ -36,8 +45,11 @@ func (a *applier) metadataAt(n node, hdr *tar.Header, isDir bool) error {
 		if isDir && a.o.Rootless {
 			mode |= 0o700 // until finish: the rest of the layer may write here
 		}
-		if err := a.fs.chmod(n, mode); err != nil {
-			return err
+		// A chown keeps the permission bits and may clear setuid and setgid.
+		if st.Mode&0o7777 != mode || chowned && mode&0o6000 != 0 {
+			if err := a.fs.chmod(n, mode); err != nil {
+				return err
+			}
 		}
 	}
 	if err := a.xattrs(n, hdr); err != nil {
