@@ -66,12 +66,18 @@ func readLive(tx *bolt.Tx) (*liveSet, error) {
 // container needs. It holds the store lock exclusive, so no pull or create
 // is between writing data and recording it.
 func (e *Engine) collect(ctx context.Context) (Collected, error) {
-	var out Collected
 	lk, err := e.collectStore()
 	if err != nil {
-		return out, err
+		return Collected{}, err
 	}
 	defer lk.Unlock()
+	return e.collectLocked(ctx)
+}
+
+// collectLocked is collect for a caller holding the collection lock.
+func (e *Engine) collectLocked(ctx context.Context) (Collected, error) {
+	var out Collected
+	var err error
 	var ls *liveSet
 	if err := e.view(func(tx *bolt.Tx) error { ls, err = readLive(tx); return err }); err != nil {
 		return out, err

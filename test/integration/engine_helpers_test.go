@@ -189,6 +189,8 @@ func busyboxLayer(t *testing.T) ([]byte, digest.Digest) {
 type testImageSpec struct {
 	files  []testimage.File
 	config ocispec.ImageConfig
+	// plain stores the files' layer uncompressed.
+	plain bool
 }
 
 // engImages are the images every engine test pulls from a layout:
@@ -236,7 +238,11 @@ func writeTestImage(t *testing.T, store content.Store, spec testImageSpec) ocisp
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers = append(layers, engPut(t, store, ocispec.MediaTypeImageLayerGzip, lgz))
+		if spec.plain {
+			layers = append(layers, engPut(t, store, ocispec.MediaTypeImageLayer, tb))
+		} else {
+			layers = append(layers, engPut(t, store, ocispec.MediaTypeImageLayerGzip, lgz))
+		}
 		diffIDs = append(diffIDs, digest.FromBytes(tb))
 	}
 	created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
@@ -295,3 +301,5 @@ const (
 	imgBusybox = "localhost/images:busybox"
 	imgApp     = "localhost/images:app"
 )
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
