@@ -32,6 +32,8 @@ type CreateOpts struct {
 	// console, when set (run with a terminal and no console socket), is the
 	// socket over which the init sends the pty master.
 	console *os.File
+	// beforeStart, when set, runs right before the init is forked.
+	beforeStart func()
 	// noWait (run): the init goes on to the user process without waiting
 	// on exec.fifo; the parent learns the outcome on the sync socket.
 	noWait bool
@@ -248,6 +250,9 @@ func (s *starter) launch(ctx context.Context) error {
 // of our own that never runs anything else: setns(CLONE_NEWPID) places
 // only the children of the thread, which is all we need.
 func (s *starter) start() error {
+	if s.opts.beforeStart != nil {
+		s.opts.beforeStart()
+	}
 	if s.plan.pidPath == "" {
 		return s.cmd.Start()
 	}

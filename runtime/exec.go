@@ -56,8 +56,13 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	var tty *ttyRelay
 	if !o.Detach {
 		sigs = make(chan os.Signal, 128)
-		signal.Notify(sigs)
-		defer signal.Stop(sigs)
+		notified := make(chan struct{})
+		go func() {
+			signal.Notify(sigs)
+			close(notified)
+		}()
+		s.opts.beforeStart = func() { <-notified }
+		defer func() { go func() { <-notified; signal.Stop(sigs) }() }()
 		if tty, err = r.attachConsole(&s.opts, o.Process); err != nil {
 			return 1, err
 		}
