@@ -201,17 +201,27 @@ func (s *starter) abort() {
 
 func (s *starter) launch(ctx context.Context) error {
 	spec := s.rec.Spec
+	log := s.r.log()
+	// The cgroup is made while the descriptors are prepared: both are
+	// needed only when the init is forked.
+	cgDone := make(chan error, 1)
+	go func() {
+		var err error
+		s.cg, err = s.r.newCgroup(s.rec)
+		cgDone <- err
+	}()
 	fds, err := s.childFiles()
+	if cgErr := <-cgDone; err == nil {
+		err = cgErr
+	}
 	if err != nil {
+		if fds != nil {
+			fds.close()
+		}
 		return err
 	}
 	defer fds.close()
-	log := s.r.log()
-	log.Debug("create: files ready", "id", s.rec.ID)
-	if s.cg, err = s.r.newCgroup(s.rec); err != nil {
-		return err
-	}
-	log.Debug("create: cgroup made", "id", s.rec.ID)
+	log.Debug("create: files and cgroup ready", "id", s.rec.ID)
 	if !s.plan.newUser {
 		if s.plan.enter.CgroupFiles, err = s.joinPlan(fds); err != nil {
 			return err

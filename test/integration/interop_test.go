@@ -37,7 +37,7 @@ func TestPodman(t *testing.T) {
 		}
 		return out.String(), err
 	}
-	t.Cleanup(func() { pm("rm", "--all", "--force"); pm("system", "reset", "--force") })
+	t.Cleanup(func() { pm("rm", "--all", "--force"); pm("rmi", "--all", "--force") })
 	if _, err := pm("import", tarball, "localhost/berth-bb:latest"); err != nil {
 		t.Fatal(err)
 	}
