@@ -36,8 +36,12 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	if st != specs.StateRunning && !(st == statusPaused && o.IgnorePaused) {
 		return 1, wrongState(id, st, "running", "exec")
 	}
-	if _, err := validateProcess(o.Process); err != nil {
+	warnings, err := validateProcess(o.Process)
+	if err != nil {
 		return 1, err
+	}
+	for _, w := range warnings {
+		r.log().Warn(w, "id", id)
 	}
 	spec := *rec.Spec
 	spec.Process = o.Process

@@ -38,6 +38,7 @@ func newRoot(g *globals) *cobra.Command {
 			return g.openLog()
 		},
 	}
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetVersionTemplate(fmt.Sprintf("berth-runtime version %s\nspec: %s\n", runtime.Version, specs.Version))
 	f := root.PersistentFlags()
 	f.StringVar(&g.root, "root", runtime.DefaultRoot, "root directory for storage of container state (this should be located in tmpfs)")
