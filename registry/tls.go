@@ -60,11 +60,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 }
 
 func (c *Client) tlsConfig(endpoint string) (*tls.Config, error) {
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
-	}
-	tc := &tls.Config{RootCAs: roots, InsecureSkipVerify: c.opts.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
+	tc := &tls.Config{InsecureSkipVerify: c.opts.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
 	dirs := []string{c.opts.CertDir}
 	if c.opts.CertDir == "" {
 		dirs = nil
@@ -72,18 +68,32 @@ func (c *Client) tlsConfig(endpoint string) (*tls.Config, error) {
 			dirs = append(dirs, filepath.Join(d, endpoint))
 		}
 	}
+	var cas [][]byte
 	for _, dir := range dirs {
-		if err := loadCertDir(dir, tc); err != nil {
+		if err := loadCertDir(dir, tc, &cas); err != nil {
 			return nil, err
 		}
 	}
+	if len(cas) == 0 {
+		// nil RootCAs means the system roots, loaded only when a TLS
+		// connection is verified: a plain-HTTP registry never pays for it.
+		return tc, nil
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	for _, pem := range cas {
+		roots.AppendCertsFromPEM(pem)
+	}
+	tc.RootCAs = roots
 	return tc, nil
 }
 
-// loadCertDir adds dir's *.crt files to tc's roots and its *.cert/*.key
-// pairs to tc's client certificates. A missing dir is fine; a *.cert
-// without its *.key (or the reverse) is an error, as in containers-certs.d.
-func loadCertDir(dir string, tc *tls.Config) error {
+// loadCertDir adds dir's *.crt files to cas and its *.cert/*.key pairs to
+// tc's client certificates. A missing dir is fine; a *.cert without its
+// *.key (or the reverse) is an error, as in containers-certs.d.
+func loadCertDir(dir string, tc *tls.Config, cas *[][]byte) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -100,9 +110,10 @@ func loadCertDir(dir string, tc *tls.Config) error {
 			if err != nil {
 				return fmt.Errorf("read CA certificate: %w", err)
 			}
-			if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			if !x509.NewCertPool().AppendCertsFromPEM(pem) {
 				return fmt.Errorf("CA certificate %s: no PEM certificate in it: %w", path, errdefs.ErrInvalidArgument)
 			}
+			*cas = append(*cas, pem)
 		case strings.HasSuffix(name, ".cert"):
 			key := strings.TrimSuffix(path, ".cert") + ".key"
 			pair, err := tls.LoadX509KeyPair(path, key)
