@@ -80,7 +80,7 @@ func runArtifactPush(cmd *cobra.Command, args []string, f *artifactPushFlags) (e
 	}
 	r := renderer(cmd.ErrOrStderr(), f.quiet)
 	defer func() { err = errors.Join(err, r.Close()) }()
-	c, err := f.reg.clientFor(ref, r)
+	c, err := f.reg.clientFor(ref, r, 0)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func runArtifactPull(cmd *cobra.Command, arg string, f *artifactPullFlags) (err 
 	}
 	r := renderer(cmd.ErrOrStderr(), f.quiet)
 	defer func() { err = errors.Join(err, r.Close()) }()
-	c, err := f.reg.clientFor(ref, r)
+	c, err := f.reg.clientFor(ref, r, 0)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func newArtifactLsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := reg.clientFor(ref, nil)
+			c, err := reg.clientFor(ref, nil, 0)
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ type copyFlags struct {
 	platform                    string
 	overrideOS, overrideArch    string
 	overrideVariant, digestFile string
+	parallel                    int
 }
 
 func newCopyCommand() *cobra.Command {
@@ -49,6 +50,7 @@ host's) is copied, unless --all copies the index with every platform.`,
 	fs.StringVar(&f.overrideArch, "override-arch", "", "choose the image for `ARCH` (skopeo's flag)")
 	fs.StringVar(&f.overrideVariant, "override-variant", "", "choose the image for `VARIANT` (skopeo's flag)")
 	fs.StringVar(&f.digestFile, "digestfile", "", "write the digest of the copied manifest to `FILE`")
+	fs.IntVar(&f.parallel, "image-parallel-copies", 0, "copy at most `N` blobs at once (default 6)")
 	return cmd
 }
 
@@ -60,16 +62,16 @@ func runCopy(cmd *cobra.Command, srcName, dstName string, f *copyFlags) (err err
 	}
 	r := renderer(cmd.ErrOrStderr(), f.quiet)
 	defer func() { err = errors.Join(err, r.Close()) }()
-	src, err := openEnd(ctx, srcName, false, func(ref registry.Reference) (*registry.Client, error) { return f.src.clientFor(ref, r) })
+	src, err := openEnd(ctx, srcName, false, func(ref registry.Reference) (*registry.Client, error) { return f.src.clientFor(ref, r, f.parallel) })
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, src.finish(err == nil)) }()
-	dst, err := openEnd(ctx, dstName, true, func(ref registry.Reference) (*registry.Client, error) { return f.dest.clientFor(ref, r) })
+	dst, err := openEnd(ctx, dstName, true, func(ref registry.Reference) (*registry.Client, error) { return f.dest.clientFor(ref, r, f.parallel) })
 	if err != nil {
 		return err
 	}
-	copied, err := registry.Copy(ctx, src.loc, dst.loc, registry.CopyOptions{Platform: p, All: f.all, Progress: r})
+	copied, err := registry.Copy(ctx, src.loc, dst.loc, registry.CopyOptions{Platform: p, All: f.all, Progress: r, Concurrency: f.parallel})
 	if ferr := dst.finish(err == nil); err == nil && ferr != nil {
 		err = ferr
 	}

@@ -84,7 +84,7 @@ func runRemoteInspect(cmd *cobra.Command, arg string, f *inspectFlags) error {
 	if err != nil {
 		return err
 	}
-	c, err := f.reg.clientFor(ref, progress.Discard)
+	c, err := f.reg.clientFor(ref, progress.Discard, 0)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func runLogin(cmd *cobra.Command, host string, f *loginFlags) error {
 	if err := f.complete(cmd.InOrStdin(), cmd.ErrOrStderr()); err != nil {
 		return err
 	}
-	c, err := f.reg.clientFor(registry.Reference{Registry: host}, progress.Discard)
+	c, err := f.reg.clientFor(registry.Reference{Registry: host}, progress.Discard, 0)
 	if err != nil {
 		return err
 	}

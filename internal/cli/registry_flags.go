@@ -34,7 +34,8 @@ func (f *registryFlags) add(fs *pflag.FlagSet, prefix string, withCreds bool) {
 }
 
 // clientFor builds the client for ref's registry.
-func (f *registryFlags) clientFor(ref registry.Reference, rep progress.Reporter) (*registry.Client, error) {
+// parallel bounds parallel transfers; 0 means the client's default.
+func (f *registryFlags) clientFor(ref registry.Reference, rep progress.Reporter, parallel int) (*registry.Client, error) {
 	src, err := f.credentials(ref.Registry)
 	if err != nil {
 		return nil, err
@@ -45,6 +46,7 @@ func (f *registryFlags) clientFor(ref registry.Reference, rep progress.Reporter)
 		InsecureSkipVerify: !f.tlsVerify,
 		PlainHTTP:          !f.tlsVerify,
 		Progress:           rep,
+		Concurrency:        parallel,
 	}), nil
 }
 

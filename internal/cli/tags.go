@@ -35,7 +35,7 @@ output).`,
 			if err != nil {
 				return err
 			}
-			c, err := reg.clientFor(ref, progress.Discard)
+			c, err := reg.clientFor(ref, progress.Discard, 0)
 			if err != nil {
 				return err
 			}
