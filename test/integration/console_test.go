@@ -75,3 +75,18 @@ func TestConsoleSocket(t *testing.T) {
 		t.Fatalf("terminal without a console socket: %q", e)
 	}
 }
+
+// TestRunTerminalWithoutSocket: run attached with process.terminal and no
+// console socket relays the container's terminal through its own stdio.
+func TestRunTerminalWithoutSocket(t *testing.T) {
+	r := newRT(t)
+	b := r.bundle(sh("tty; echo relayed; exit 6"), func(s *specs.Spec) { s.Process.Terminal = true })
+	out, stderr, code := r.run(b, "tty3")
+	out = strings.ReplaceAll(out, "\r\n", "\n")
+	if code != 6 || !strings.Contains(out, "/dev/pts/0\n") || !strings.Contains(out, "relayed\n") {
+		t.Fatalf("run with a terminal: exit %d, %q, %s", code, out, stderr)
+	}
+	if e := r.fails("run", "-d", "--bundle", b, "tty4"); !strings.Contains(e, "console-socket") {
+		t.Fatalf("run -d with a terminal and no console socket: %q", e)
+	}
+}
