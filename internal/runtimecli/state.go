@@ -17,6 +17,7 @@ func newState(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			st.Owner = ownerName(st.Owner)
 			b, err := json.MarshalIndent(st, "", "  ")
 			if err != nil {
 				return err
