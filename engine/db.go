@@ -44,6 +44,7 @@ func (e *Engine) open(readOnly bool) (*bolt.DB, error) {
 	db, err := bolt.Open(e.path(dbFile), 0o600, &bolt.Options{
 		ReadOnly:       readOnly,
 		NoFreelistSync: true,
+		NoGrowSync:     true,
 		FreelistType:   bolt.FreelistMapType,
 		Timeout:        0,
 	})

@@ -58,14 +58,25 @@ func (e *Engine) mountRootfs(ctx context.Context, r *containerRecord) error {
 	if ok, err := snapshot.IsMounted(rootfs); err != nil || ok {
 		return err
 	}
-	err := e.snaps.Mount(rootfs, r.ChainIDs, e.ctrPath(r.ID, ctrUpper), e.ctrPath(r.ID, ctrWork))
+	// A --rm container's changes die with it: its overlay need not be
+	// synced, not even when unmounted (which would sync the whole disk).
+	// Overlayfs refuses to mount an upper directory mounted volatile before
+	// until its work/work/incompat is gone.
+	volatile := r.Options.Remove
+	if volatile {
+		os.RemoveAll(e.ctrPath(r.ID, ctrWork, "work", "incompat"))
+	}
+	mount := func() error {
+		return e.snaps.Mount(rootfs, r.ChainIDs, e.ctrPath(r.ID, ctrUpper), e.ctrPath(r.ID, ctrWork), volatile)
+	}
+	err := mount()
 	if err == nil || !errors.Is(err, unix.ENOENT) {
 		return err
 	}
 	if rerr := e.restoreSnapshots(ctx, r); rerr != nil {
 		return fmt.Errorf("%w (and restoring its snapshots failed: %v)", err, rerr)
 	}
-	return e.snaps.Mount(rootfs, r.ChainIDs, e.ctrPath(r.ID, ctrUpper), e.ctrPath(r.ID, ctrWork))
+	return mount()
 }
 
 // restoreSnapshots unpacks again the snapshots of r's image that are gone

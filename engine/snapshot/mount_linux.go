@@ -21,15 +21,25 @@ const emptyDir = ".empty"
 // its work directory. Both must exist, on one file system. The chain's
 // snapshots must exist; the caller keeps them from being removed while the
 // mount lives.
-func (s *Store) Mount(target string, chain []digest.Digest, upper, work string) error {
+//
+// Volatile skips every sync of the upper directory, unmounting included:
+// an overlay's unmount otherwise syncs the whole file system under it,
+// which on a busy disk takes long. It is for containers whose changes are
+// thrown away when they end (--rm); after a crash such an upper directory
+// cannot be mounted again.
+func (s *Store) Mount(target string, chain []digest.Digest, upper, work string, volatile bool) error {
 	lowers, err := s.lowerDirs(chain)
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", target, err)
 	}
-	err = mountNewAPI(target, lowers, upper, work)
+	opts := overlayOptions
+	if volatile {
+		opts = append(opts[:len(opts):len(opts)], [2]string{"volatile", ""})
+	}
+	err = mountNewAPI(target, lowers, upper, work, opts)
 	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) {
 		// Kernels before 6.8 know no "lowerdir+" (and before 5.2 no fsopen).
-		err = s.mountClassic(target, lowers, upper, work)
+		err = s.mountClassic(target, lowers, upper, work, opts)
 	}
 	if err != nil {
 		return fmt.Errorf("mount overlay at %s: %w", target, err)
@@ -60,7 +70,7 @@ var overlayOptions = [][2]string{{"index", "off"}, {"redirect_dir", "off"}, {"me
 // mountNewAPI uses fsopen/fsconfig, which take each lower directory as its
 // own parameter ("lowerdir+"), so no chain is too long for one page of
 // mount data.
-func mountNewAPI(target string, lowers []string, upper, work string) error {
+func mountNewAPI(target string, lowers []string, upper, work string, opts [][2]string) error {
 	fd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
 	if err != nil {
 		return &os.PathError{Op: "fsopen", Path: "overlay", Err: err}
@@ -83,8 +93,16 @@ func mountNewAPI(target string, lowers []string, upper, work string) error {
 	if err := set("workdir", work); err != nil {
 		return err
 	}
-	for _, o := range overlayOptions {
-		if err := set(o[0], o[1]); err != nil {
+	for _, o := range opts {
+		var err error
+		if o[1] == "" {
+			if err = unix.FsconfigSetFlag(fd, o[0]); err != nil {
+				err = fmt.Errorf("fsconfig %s: %w", o[0], err)
+			}
+		} else {
+			err = set(o[0], o[1])
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -105,10 +123,14 @@ func mountNewAPI(target string, lowers []string, upper, work string) error {
 // mountClassic uses mount(2). Its data must fit in a page, so when the
 // absolute paths are too long the lower directories are named relative to
 // the store, from a thread whose working directory alone is moved there.
-func (s *Store) mountClassic(target string, lowers []string, upper, work string) error {
+func (s *Store) mountClassic(target string, lowers []string, upper, work string, options [][2]string) error {
 	var opts []string
-	for _, o := range overlayOptions {
-		opts = append(opts, o[0]+"="+o[1])
+	for _, o := range options {
+		if o[1] == "" {
+			opts = append(opts, o[0])
+		} else {
+			opts = append(opts, o[0]+"="+o[1])
+		}
 	}
 	tail := ",upperdir=" + upper + ",workdir=" + work + "," + strings.Join(opts, ",")
 	data := "lowerdir=" + strings.Join(lowers, ":") + tail

@@ -142,11 +142,11 @@ func TestMountOverlay(t *testing.T) {
 	for name, mount := range map[string]func(target, upper, work string) error{
 		"fsopen": func(target, upper, work string) error {
 			lowers, _ := s.lowerDirs(chain)
-			return mountNewAPI(target, lowers, upper, work)
+			return mountNewAPI(target, lowers, upper, work, overlayOptions)
 		},
 		"mount": func(target, upper, work string) error {
 			lowers, _ := s.lowerDirs(chain)
-			return s.mountClassic(target, lowers, upper, work)
+			return s.mountClassic(target, lowers, upper, work, overlayOptions)
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -209,19 +209,20 @@ func TestMountLongChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dir := t.TempDir()
-	upper, work := filepath.Join(dir, "u"), filepath.Join(dir, "w")
-	os.Mkdir(upper, 0o755)
-	os.Mkdir(work, 0o755)
 	lowers, _ := s.lowerDirs(chain)
-	for name, mount := range map[string]func(string) error{
-		"Mount":   func(target string) error { return s.Mount(target, chain, upper, work) },
-		"classic": func(target string) error { return s.mountClassic(target, lowers, upper, work) },
+	for name, mount := range map[string]func(target, upper, work string) error{
+		"Mount": func(target, upper, work string) error { return s.Mount(target, chain, upper, work, true) },
+		"classic": func(target, upper, work string) error {
+			return s.mountClassic(target, lowers, upper, work, overlayOptions)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			target := filepath.Join(t.TempDir(), "m")
-			os.Mkdir(target, 0o755)
-			if err := mount(target); err != nil {
+			dir := t.TempDir()
+			target, upper, work := filepath.Join(dir, "m"), filepath.Join(dir, "u"), filepath.Join(dir, "w")
+			for _, d := range []string{target, upper, work} {
+				os.Mkdir(d, 0o755)
+			}
+			if err := mount(target, upper, work); err != nil {
 				t.Fatal(err)
 			}
 			defer Unmount(target)
@@ -230,5 +231,44 @@ func TestMountLongChain(t *testing.T) {
 				t.Fatalf("merged view has %d entries (%v), want 60", len(entries), err)
 			}
 		})
+	}
+}
+
+// TestMountVolatile: a volatile overlay leaves a mark that makes the
+// kernel refuse to mount its upper directory again until it is removed.
+func TestMountVolatile(t *testing.T) {
+	fixture.RequireRoot(t)
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	target, upper, work := filepath.Join(dir, "m"), filepath.Join(dir, "u"), filepath.Join(dir, "w")
+	for _, d := range []string{target, upper, work} {
+		os.Mkdir(d, 0o755)
+	}
+	if err := s.Mount(target, nil, upper, work, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(target, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Unmount(target); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "work", "incompat", "volatile")); err != nil {
+		t.Fatalf("no volatile mark: %v", err)
+	}
+	if err := s.Mount(target, nil, upper, work, true); err == nil {
+		Unmount(target)
+		t.Fatal("the kernel mounted a volatile upper directory again with its mark")
+	}
+	os.RemoveAll(filepath.Join(work, "work", "incompat"))
+	if err := s.Mount(target, nil, upper, work, true); err != nil {
+		t.Fatalf("mount again without the mark: %v", err)
+	}
+	defer Unmount(target)
+	if data, err := os.ReadFile(filepath.Join(target, "f")); err != nil || string(data) != "x" {
+		t.Fatalf("the upper directory's file: %q, %v", data, err)
 	}
 }
