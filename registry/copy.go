@@ -68,6 +68,10 @@ type CopyOptions struct {
 	Progress progress.Reporter
 	// Concurrency bounds parallel blob copies between two stores; 0 means 4.
 	Concurrency int
+	// OCI converts Docker schema 2 manifests, lists and configs to OCI
+	// (ToOCI), as skopeo does for OCI layouts; digests change, layers
+	// keep their bytes.
+	OCI bool
 }
 
 // Copied says what a Copy wrote.
@@ -98,10 +102,18 @@ func Copy(ctx context.Context, src, dst Location, opts CopyOptions) (Copied, err
 	if root, err = chooseRoot(ctx, p, root, opts); err != nil {
 		return Copied{}, fmt.Errorf("copy %s: %w", src, err)
 	}
+	converted := false
+	if opts.OCI {
+		orig := root.Digest
+		if p, root, err = ToOCI(ctx, p, root); err != nil {
+			return Copied{}, fmt.Errorf("copy %s: %w", src, err)
+		}
+		converted = root.Digest != orig
+	}
 	if dst.Client != nil {
 		err = pushTo(ctx, src, dst, p, root)
 	} else {
-		err = copyIntoStore(ctx, src, dst, p, root, opts)
+		err = copyIntoStore(ctx, src, dst, p, root, opts, converted)
 	}
 	if err != nil {
 		return Copied{}, err
@@ -164,10 +176,11 @@ func pushTo(ctx context.Context, src, dst Location, p content.Provider, root oci
 }
 
 // copyIntoStore stores root with everything below it in dst's store and
-// names it.
-func copyIntoStore(ctx context.Context, src, dst Location, p content.Provider, root ocispec.Descriptor, opts CopyOptions) error {
+// names it. An image as the registry serves it is pulled (resumable into
+// the store); a converted one is copied from p.
+func copyIntoStore(ctx context.Context, src, dst Location, p content.Provider, root ocispec.Descriptor, opts CopyOptions, converted bool) error {
 	var err error
-	if src.Client != nil {
+	if src.Client != nil && !converted {
 		_, err = src.Client.Pull(ctx, src.Ref.WithDigest(root.Digest), dst.Store, PullOptions{AllPlatforms: true})
 	} else {
 		err = CopyGraph(ctx, p, dst.Store, root, opts)

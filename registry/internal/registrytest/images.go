@@ -85,3 +85,32 @@ func ReadLayoutIndex(t testing.TB, dir string) []ocispec.Descriptor {
 	must(t, json.Unmarshal(data, &idx))
 	return idx.Manifests
 }
+
+// NewDockerImage writes a random image as Docker schema 2 (manifest,
+// config and layer media types) into ing.
+func NewDockerImage(t testing.TB, ing content.Ingester, n int, size int64, platform ocispec.Platform) Image {
+	t.Helper()
+	img := NewImage(t, ing, n, size, platform)
+	img.Config.MediaType = "application/vnd.docker.container.image.v1+json"
+	for i := range img.Layers {
+		img.Layers[i].MediaType = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+	}
+	m := ocispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: "application/vnd.docker.distribution.manifest.v2+json",
+		Config: img.Config, Layers: img.Layers,
+	}
+	img.Manifest, img.ManifestData = PutJSON(t, ing, m.MediaType, m)
+	p := platform
+	img.Manifest.Platform = &p
+	return img
+}
+
+// NewDockerList writes a Docker manifest list of imgs into ing.
+func NewDockerList(t testing.TB, ing content.Ingester, imgs ...Image) (ocispec.Descriptor, []byte) {
+	t.Helper()
+	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: "application/vnd.docker.distribution.manifest.list.v2+json"}
+	for _, img := range imgs {
+		idx.Manifests = append(idx.Manifests, img.Manifest)
+	}
+	return PutJSON(t, ing, idx.MediaType, idx)
+}
