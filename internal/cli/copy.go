@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/berth-oci/berth/errdefs"
 	"github.com/berth-oci/berth/image"
@@ -19,6 +20,8 @@ type copyFlags struct {
 	overrideOS, overrideArch    string
 	overrideVariant, digestFile string
 	parallel                    int
+	format                      string
+	preserveDigests             bool
 }
 
 func newCopyCommand() *cobra.Command {
@@ -36,7 +39,9 @@ written TRANSPORT:NAME:
 Every blob is verified by digest before it is stored, blobs the destination
 has already are skipped, and an interrupted download resumes where it broke.
 From a multi-platform index only the manifest for --platform (default: this
-host's) is copied, unless --all copies the index with every platform.`,
+host's) is copied, unless --all copies the index with every platform. Docker
+manifests copied into an OCI layout become OCI ones (--preserve-digests keeps
+them as they are).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return runCopy(cmd, args[0], args[1], &f) },
 	}
@@ -50,7 +55,9 @@ host's) is copied, unless --all copies the index with every platform.`,
 	fs.StringVar(&f.overrideArch, "override-arch", "", "choose the image for `ARCH` (skopeo's flag)")
 	fs.StringVar(&f.overrideVariant, "override-variant", "", "choose the image for `VARIANT` (skopeo's flag)")
 	fs.StringVar(&f.digestFile, "digestfile", "", "write the digest of the copied manifest to `FILE`")
-	fs.IntVar(&f.parallel, "image-parallel-copies", 0, "copy at most `N` blobs at once (default 6)")
+	fs.IntVar(&f.parallel, "image-parallel-copies", 0, "copy at most `N` blobs at once (default 4)")
+	fs.StringVarP(&f.format, "format", "f", "", "convert manifests to `TYPE` (oci); oci: destinations get oci unless --preserve-digests")
+	fs.BoolVar(&f.preserveDigests, "preserve-digests", false, "copy manifests as they are, never converting them")
 	return cmd
 }
 
@@ -71,7 +78,11 @@ func runCopy(cmd *cobra.Command, srcName, dstName string, f *copyFlags) (err err
 	if err != nil {
 		return err
 	}
-	copied, err := registry.Copy(ctx, src.loc, dst.loc, registry.CopyOptions{Platform: p, All: f.all, Progress: r, Concurrency: f.parallel})
+	toOCI, err := f.convert(dstName)
+	if err != nil {
+		return err
+	}
+	copied, err := registry.Copy(ctx, src.loc, dst.loc, registry.CopyOptions{Platform: p, All: f.all, Progress: r, Concurrency: f.parallel, OCI: toOCI})
 	if ferr := dst.finish(err == nil); err == nil && ferr != nil {
 		err = ferr
 	}
@@ -82,6 +93,20 @@ func runCopy(cmd *cobra.Command, srcName, dstName string, f *copyFlags) (err err
 		return atomicfile.WriteFile(f.digestFile, []byte(copied.Root.Digest.String()), 0o644)
 	}
 	return nil
+}
+
+// convert says whether Docker manifests become OCI ones: asked with
+// --format oci, and by default for OCI layouts (as skopeo does).
+func (f *copyFlags) convert(dst string) (bool, error) {
+	switch {
+	case f.format != "" && f.format != "oci":
+		return false, fmt.Errorf("--format %q: berth converts to oci only: %w", f.format, errdefs.ErrInvalidArgument)
+	case f.format == "oci" && f.preserveDigests:
+		return false, fmt.Errorf("--format oci and --preserve-digests contradict each other: %w", errdefs.ErrInvalidArgument)
+	case f.format == "oci":
+		return true, nil
+	}
+	return !f.preserveDigests && strings.HasPrefix(dst, transportOCI+":"), nil
 }
 
 // wantPlatform merges --platform and skopeo's --override-* flags.

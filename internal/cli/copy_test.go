@@ -51,6 +51,24 @@ func TestCopyAcrossTransports(t *testing.T) {
 		if err := json.Unmarshal([]byte(readFile(t, filepath.Join(sk, "index.json"))), &idx); err != nil || len(idx.Manifests) != 1 || idx.Manifests[0].Digest != img.Manifest.Digest.String() {
 			t.Fatalf("skopeo read %+v (%v), berth pushed %s", idx, err, img.Manifest.Digest)
 		}
+
+		// A Docker schema 2 image (skopeo converts on the way up) lands in a
+		// layout as OCI, unless --preserve-digests.
+		docker := "docker://" + host + "/cli/docker:v1"
+		if o, err := exec.Command(skopeo, "copy", "--format", "v2s2", "--dest-tls-verify=false", "oci:"+dir+":v1", docker).CombinedOutput(); err != nil {
+			t.Fatalf("skopeo copy --format v2s2: %v\n%s", err, o)
+		}
+		if raw := mustBerth(t, "inspect", "--raw", docker); !strings.Contains(raw, "application/vnd.docker.distribution.manifest.v2+json") {
+			t.Fatalf("skopeo pushed %s", raw)
+		}
+		conv := filepath.Join(tmp, "conv")
+		mustBerth(t, "copy", "-q", docker, "oci:"+conv+":oci")
+		mustBerth(t, "copy", "-q", "--preserve-digests", docker, "oci:"+conv+":docker")
+		ls := mustBerth(t, "image", "ls", "--format", "json", "oci:"+conv)
+		if !strings.Contains(ls, "application/vnd.oci.image.manifest.v1+json") || !strings.Contains(ls, "application/vnd.docker.distribution.manifest.v2+json") {
+			t.Fatalf("layout after converting and preserving copies:\n%s", ls)
+		}
+		mustBerth(t, "image", "validate", "oci:"+conv+":oci")
 	}
 }
 
