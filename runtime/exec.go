@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/berth-oci/berth/errdefs"
@@ -47,7 +46,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	spec.Process = o.Process
 	s := &starter{r: r, rec: &record{ID: rec.ID, Bundle: rec.Bundle, Rootfs: rec.Rootfs, Spec: &spec, Cgroup: rec.Cgroup},
 		opts: CreateOpts{ConsoleSocket: o.ConsoleSocket, PreserveFDs: o.PreserveFDs, noWait: true}, exec: true}
-	if s.plan, err = joinPlan(rec); err != nil {
+	if s.plan, err = execNamespaces(rec); err != nil {
 		return 1, err
 	}
 	if s.seccomp, s.seccompNotify, err = compileSeccomp(&spec); err != nil {
@@ -59,14 +58,9 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	var sigs chan os.Signal
 	var tty *ttyRelay
 	if !o.Detach {
-		sigs = make(chan os.Signal, 128)
-		notified := make(chan struct{})
-		go func() {
-			signal.Notify(sigs)
-			close(notified)
-		}()
-		s.opts.beforeStart = func() { <-notified }
-		defer func() { go func() { <-notified; signal.Stop(sigs) }() }()
+		var stop func()
+		sigs, stop = catchSignals(&s.opts)
+		defer stop()
 		if tty, err = r.attachConsole(&s.opts, o.Process); err != nil {
 			return 1, err
 		}
@@ -106,8 +100,8 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	return status, nil
 }
 
-// joinPlan joins every namespace the container has, through its init.
-func joinPlan(rec *record) (*nsPlan, error) {
+// execNamespaces joins every namespace the container has, through its init.
+func execNamespaces(rec *record) (*nsPlan, error) {
 	p := &nsPlan{}
 	for _, ns := range rec.Spec.Linux.Namespaces {
 		kind, ok := nsKinds[ns.Type]

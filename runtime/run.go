@@ -41,20 +41,9 @@ func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
 				return 1, fmt.Errorf("become subreaper: %w", err)
 			}
 		}
-		// Signals are caught from before the container exists, so none
-		// that arrives meanwhile is lost. Enabling every signal costs the
-		// Go runtime one round trip between two of its threads per signal
-		// (milliseconds on a busy host): it runs while the container is
-		// prepared, and the init is started only once it is done.
-		sigs = make(chan os.Signal, 128)
-		notified := make(chan struct{})
-		go func() {
-			signal.Notify(sigs)
-			close(notified)
-		}()
-		o.beforeStart = func() { <-notified }
-		// Stopping is as slow as enabling: off the path to the exit.
-		defer func() { go func() { <-notified; signal.Stop(sigs) }() }()
+		var stop func()
+		sigs, stop = catchSignals(&o.CreateOpts)
+		defer stop()
 		if tty, err = r.attachConsole(&o.CreateOpts, rec.Spec.Process); err != nil {
 			return 1, err
 		}
@@ -109,6 +98,23 @@ func (r *Runtime) startCreated(ctx context.Context, c *creation) error {
 		return fmt.Errorf("start %s: %w", c.rec.ID, err)
 	}
 	return nil
+}
+
+// catchSignals catches every signal, to forward to the container's
+// process, from before the process exists so that none is lost. Enabling
+// every signal costs the Go runtime one round trip between two of its
+// threads per signal (milliseconds on a busy host): it runs while the
+// container is prepared, and the init is forked once it is done (through
+// o.beforeStart). stop undoes it in the background: it is as slow.
+func catchSignals(o *CreateOpts) (sigs chan os.Signal, stop func()) {
+	sigs = make(chan os.Signal, 128)
+	notified := make(chan struct{})
+	go func() {
+		signal.Notify(sigs)
+		close(notified)
+	}()
+	o.beforeStart = func() { <-notified }
+	return sigs, func() { go func() { <-notified; signal.Stop(sigs) }() }
 }
 
 // follow forwards signals to the init until it exits, and returns its
