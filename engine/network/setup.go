@@ -19,7 +19,7 @@ import (
 type Request struct {
 	// Networks are the networks to join, in order: the container gets
 	// eth0 on the first, eth1 on the second... None means the default
-	// network.
+	// network, and so does the name "bridge" (as in podman).
 	Networks []string
 	// Ports are published on the host through the first network.
 	Ports []PortMapping
@@ -138,21 +138,34 @@ func (m *Manager) plan(id, netns string, req Request) (*Attachment, error) {
 		return nil, err
 	}
 	a := &Attachment{ContainerID: id, NetNS: netns, Ports: req.Ports, Created: time.Now().UTC()}
+	static := map[string][]netip.Addr{}
+	for name, ips := range req.StaticIPs {
+		static[m.canonical(name)] = ips
+	}
 	for i, name := range names {
+		name = m.canonical(name)
 		if a.network(name) != nil {
 			return nil, fmt.Errorf("network %s named twice: %w", name, errdefs.ErrInvalidArgument)
 		}
 		a.Networks = append(a.Networks, Attached{
 			Network: name, Interface: fmt.Sprintf("eth%d", i),
-			Ports: i == 0 && len(req.Ports) > 0, StaticIPs: req.StaticIPs[name],
+			Ports: i == 0 && len(req.Ports) > 0, StaticIPs: static[name],
 		})
 	}
-	for name := range req.StaticIPs {
+	for name := range static {
 		if a.network(name) == nil {
 			return nil, fmt.Errorf("static IP on network %s, which the container does not join: %w", name, errdefs.ErrInvalidArgument)
 		}
 	}
 	return a, nil
+}
+
+// canonical is the network a request names: "bridge" is the default.
+func (m *Manager) canonical(name string) string {
+	if name == "bridge" {
+		return m.o.DefaultNetwork
+	}
+	return name
 }
 
 // configFor returns the conflist of network name as the plugins get it,

@@ -215,6 +215,17 @@ func TestFailedSetupLeavesNothing(t *testing.T) {
 		t.Fatal("setup with an address outside the subnet succeeded")
 	}
 	checkTornDown(t, m, id, outside)
+	for _, req := range []Request{
+		{Networks: []string{"nosuch"}},
+		{Networks: []string{"bridge", m.o.DefaultNetwork}},
+		{StaticIPs: map[string][]netip.Addr{"other": {outside}}},
+		{Ports: []PortMapping{{HostPort: 1, ContainerPort: 1}, {HostPort: 1, ContainerPort: 2}}},
+	} {
+		if _, err := m.Setup(ctx, id, ns, req); err == nil {
+			t.Errorf("setup %+v succeeded", req)
+		}
+	}
+	checkTornDown(t, m, id, outside)
 	if out, _ := inNS(t, ns, "ip", "-o", "link"); strings.Contains(out, "eth0") {
 		t.Errorf("eth0 left in the namespace:\n%s", out)
 	}
@@ -232,7 +243,7 @@ func TestStaticIPAndInternalNetwork(t *testing.T) {
 	id := unique("ctr")
 	ns := newNetNS(t, m, id)
 	want := subnet.Addr().Next().Next().Next().Next() // .4
-	a, err := m.Setup(ctx, id, ns, Request{Networks: []string{m.o.DefaultNetwork, n.Name}, StaticIPs: map[string][]netip.Addr{n.Name: {want}}})
+	a, err := m.Setup(ctx, id, ns, Request{Networks: []string{"bridge", n.Name}, StaticIPs: map[string][]netip.Addr{n.Name: {want}}})
 	if err != nil {
 		t.Fatal(err)
 	}
