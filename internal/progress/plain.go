@@ -37,8 +37,11 @@ func (p *Plain) Report(e Event) {
 	}
 	switch e.Kind {
 	case Done:
-		took := e.Time.Sub(p.starts[e.ID].Time)
-		line = fmt.Sprintf("%s: done, %s in %s (%s)", label(e), HumanSize(e.Current), took.Round(time.Millisecond), speed(e.Current, took))
+		line = fmt.Sprintf("%s: done, %s", label(e), HumanSize(e.Current))
+		if start, ok := p.starts[e.ID]; ok {
+			took := e.Time.Sub(start.Time)
+			line += fmt.Sprintf(" in %s (%s)", took.Round(time.Millisecond), speed(e.Current, took))
+		}
 	case Skipped:
 		line = label(e) + ": already present"
 	case Mounted:

@@ -26,13 +26,15 @@ func TestPlainOneLinePerFinishedBlob(t *testing.T) {
 	p.Report(Event{Kind: Skipped, ID: "sha256:aaaaaaaaaaaaaaaa", Label: "config"})
 	p.Report(Event{Kind: Mounted, ID: "sha256:bbbbbbbbbbbbbbbb", Label: "layer"})
 	p.Report(Event{Kind: Failed, ID: "sha256:cccccccccccccccc", Label: "layer", Err: errors.New("boom")})
+	p.Report(Event{Kind: Done, ID: "sha256:dddddddddddddddd", Label: "manifest", Current: 1200})
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	want := "layer 0123456789ab: done, 2.0 MB in 2s (1.0 MB/s)\n" +
 		"config aaaaaaaaaaaa: already present\n" +
 		"layer bbbbbbbbbbbb: mounted from another repository\n" +
-		"layer cccccccccccc: failed: boom\n"
+		"layer cccccccccccc: failed: boom\n" +
+		"manifest dddddddddddd: done, 1.2 kB\n"
 	if buf.String() != want {
 		t.Fatalf("plain output:\n%s\nwant:\n%s", buf.String(), want)
 	}
@@ -45,6 +47,7 @@ func TestTerminalDrawsBarsAndOutcome(t *testing.T) {
 		r.Report(e)
 	}
 	r.Report(Event{Kind: Skipped, ID: "sha256:aaaaaaaaaaaaaaaa", Label: "config"})
+	r.Report(Event{Kind: Failed, ID: "sha256:eeeeeeeeeeeeeeee", Label: "layer"}) // no Err: no panic
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,10 @@ func (t *Terminal) Report(e Event) {
 	case Mounted:
 		b.end, b.status = e.Time, "mounted"
 	case Failed:
-		b.end, b.status = e.Time, "failed: "+e.Err.Error()
+		b.end, b.status = e.Time, "failed"
+		if e.Err != nil {
+			b.status += ": " + e.Err.Error()
+		}
 	}
 }
 
