@@ -36,6 +36,9 @@ type Options struct {
 	RetryDelay time.Duration
 	// MaxRetryDelay caps the backoff and Retry-After; 0 means 30s.
 	MaxRetryDelay time.Duration
+	// StallTimeout is how long a response body may send nothing before
+	// the connection is dropped and the transfer resumed; 0 means 60s.
+	StallTimeout time.Duration
 	// ChunkSize, when positive, pushes blobs larger than it in chunks of
 	// that size (PATCH with Content-Range); otherwise blobs go in one PUT.
 	ChunkSize int64
@@ -76,6 +79,9 @@ func New(opts Options) *Client {
 	}
 	if opts.MaxRetryDelay <= 0 {
 		opts.MaxRetryDelay = 30 * time.Second
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = 60 * time.Second
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "berth"

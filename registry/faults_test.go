@@ -59,6 +59,24 @@ func TestPullResumesDroppedConnection(t *testing.T) {
 	}
 }
 
+// A connection that stops sending halfway through a layer is dropped
+// after StallTimeout and the download resumed where it stopped.
+func TestPullResumesStalledConnection(t *testing.T) {
+	p, img, ref := faultSetup(t)
+	p.Stall(layerGET(img), 1, 400<<10)
+	dst := newStore(t)
+	if _, err := newClient(registry.Options{StallTimeout: 200 * time.Millisecond}).Pull(ctx, ref, dst, registry.PullOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !verifyStore(t, dst)[img.Layers[0].Digest] {
+		t.Fatal("layer not stored")
+	}
+	gets := requestsFor(p, http.MethodGet, img.Layers[0].Digest.String())
+	if len(gets) != 2 || gets[0].Fault != "stall" || gets[1].Range != "bytes=409600-" {
+		t.Fatalf("layer requests %+v: want a stalled GET, then one resumed at 400 KiB", gets)
+	}
+}
+
 func TestPullRetriesServerErrors(t *testing.T) {
 	p, img, ref := faultSetup(t)
 	p.Status(layerGET(img), 2, http.StatusInternalServerError, nil)

@@ -44,18 +44,10 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	challenged := false
 	for attempt := 0; ; attempt++ {
-		req, err := c.newRequest(ctx, h, r)
-		if err != nil {
+		req, resp, err := c.send(ctx, h, r)
+		if req == nil {
 			return nil, err
 		}
-		// Credentials go only to the registry itself, never to another host
-		// an upload location may point at.
-		if req.URL.Host == h.endpoint {
-			if err := h.auth.Authorize(ctx, req, r.ref.Repository, r.scopes); err != nil {
-				return nil, err
-			}
-		}
-		resp, err := h.http.Do(req)
 		if err != nil {
 			if r.retry && attempt < c.opts.Retries && retryable(ctx, err) {
 				if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
@@ -86,6 +78,34 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		}
 		return resp, nil
 	}
+}
+
+// send makes one attempt of r. The response's body stops with a timeout
+// error (worth a retry) when no byte arrives for Options.StallTimeout: a
+// connection that hangs halfway through a layer is dropped and resumed,
+// not waited on forever. A nil request means r could not be sent at all.
+func (c *Client) send(ctx context.Context, h *host, r *request) (*http.Request, *http.Response, error) {
+	actx, cancel := context.WithCancel(ctx)
+	req, err := c.newRequest(actx, h, r)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	// Credentials go only to the registry itself, never to another host
+	// an upload location may point at.
+	if req.URL.Host == h.endpoint {
+		if err := h.auth.Authorize(ctx, req, r.ref.Repository, r.scopes); err != nil {
+			cancel()
+			return nil, nil, err
+		}
+	}
+	resp, err := h.http.Do(req)
+	if err != nil {
+		cancel()
+		return req, nil, err
+	}
+	resp.Body = newStallGuard(resp.Body, cancel, c.opts.StallTimeout)
+	return req, resp, nil
 }
 
 func (c *Client) newRequest(ctx context.Context, h *host, r *request) (*http.Request, error) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy is a reverse proxy in front of a registry that injects faults into
@@ -212,5 +213,27 @@ func (p *Proxy) DropResponse(match func(*http.Request) bool, times int) {
 func (p *Proxy) Redirect(match func(*http.Request) bool, times int, target string) {
 	p.add(&fault{name: "redirect", match: match, left: times, do: func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target+r.URL.Path, http.StatusTemporaryRedirect)
+	}})
+}
+
+// Stall forwards the next times matching requests but, after n bytes of
+// the registry's response body, sends nothing more until the client
+// gives up (or 30 seconds pass).
+func (p *Proxy) Stall(match func(*http.Request) bool, times int, n int64) {
+	p.add(&fault{name: "stall", match: match, left: times, do: func(w http.ResponseWriter, r *http.Request) {
+		resp, err := p.forward(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		copyHeader(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		io.CopyN(w, resp.Body, n)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+		}
 	}})
 }
