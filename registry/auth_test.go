@@ -110,6 +110,35 @@ func TestTokenAuth(t *testing.T) {
 			t.Error("no token asked for the source repository's pull scope")
 		}
 	})
+
+	t.Run("refused mounts", func(t *testing.T) {
+		// A repository the user may not read, and one that lacks the
+		// blobs: both mounts are refused and the blobs uploaded, the
+		// second into the session the refusal opened.
+		ts.Private["secret/app"] = true
+		p := registrytest.NewProxy(t, reg.Host)
+		rec := recorder()
+		c := newClient(registry.Options{Progress: rec, Credentials: auth.Static{p.Host: {Username: "bob", Password: "pw"}}})
+		err := c.Push(ctx, mustRef(t, p.Host+"/bob/fresh:v1"), src, img.Manifest, registry.PushOptions{MountFrom: []string{"secret/app", "bob/empty"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rec.Count(progress.Done); n != 6 || rec.Count(progress.Mounted) != 0 {
+			t.Fatalf("%d blobs uploaded, %d mounted; want 5 and the manifest uploaded", n, rec.Count(progress.Mounted))
+		}
+		posts := 0
+		for _, l := range p.Log() {
+			if l.Method == "POST" {
+				posts++
+			}
+		}
+		// Per blob: the mount from secret/app, asked again with a fresh
+		// token after the 401, and the mount from bob/empty, whose session
+		// takes the upload.
+		if posts != 3*5 {
+			t.Errorf("%d POSTs for 5 blobs: want three mount attempts each and no other session", posts)
+		}
+	})
 }
 
 func TestTLSWithCertDir(t *testing.T) {

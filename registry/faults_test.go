@@ -59,6 +59,25 @@ func TestPullResumesDroppedConnection(t *testing.T) {
 	}
 }
 
+// A registry that ignores Range answers the resumed request with the
+// whole blob: the bytes the store holds already are skipped.
+func TestPullResumesWithoutRangeSupport(t *testing.T) {
+	p, img, ref := faultSetup(t)
+	p.DropAfter(layerGET(img), 1, 300<<10)
+	p.IgnoreRange(layerGET(img), -1)
+	dst := newStore(t)
+	if _, err := newClient(registry.Options{}).Pull(ctx, ref, dst, registry.PullOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !verifyStore(t, dst)[img.Layers[0].Digest] {
+		t.Fatal("layer not stored")
+	}
+	gets := requestsFor(p, http.MethodGet, img.Layers[0].Digest.String())
+	if len(gets) != 2 || gets[1].Fault != "ignore-range" || gets[1].Range != "bytes=307200-" {
+		t.Fatalf("layer requests %+v: want a dropped GET, then a Range request answered whole", gets)
+	}
+}
+
 // A connection that stops sending halfway through a layer is dropped
 // after StallTimeout and the download resumed where it stopped.
 func TestPullResumesStalledConnection(t *testing.T) {

@@ -36,9 +36,15 @@ func (c *Client) PushBlob(ctx context.Context, ref Reference, src content.Provid
 		c.report(progress.Skipped, desc, label, desc.Size)
 		return nil
 	}
+	// A refused mount opens an upload session (202): the next mount is
+	// tried after cancelling it, the upload goes into the last one.
+	var session *url.URL
 	for _, from := range mountFrom {
 		if from == ref.Repository || from == "" {
 			continue
+		}
+		if session != nil {
+			c.cancelUpload(ctx, ref, session)
 		}
 		loc, mounted, err := c.mount(ctx, ref, desc, from)
 		if err != nil {
@@ -48,16 +54,14 @@ func (c *Client) PushBlob(ctx context.Context, ref Reference, src content.Provid
 			c.report(progress.Mounted, desc, label, desc.Size)
 			return nil
 		}
-		if loc != nil {
-			c.cancelUpload(ctx, ref, loc)
-		}
+		session = loc
 	}
 	ra, err := src.ReaderAt(ctx, desc)
 	if err != nil {
 		return fmt.Errorf("push %s: %w", blobWhat(ref, desc), err)
 	}
 	c.report(progress.Start, desc, label, 0)
-	err = c.upload(ctx, ref, ra, desc, label)
+	err = c.upload(ctx, ref, ra, desc, label, session)
 	if cerr := ra.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("push %s: close: %w", blobWhat(ref, desc), cerr)
 	}
@@ -93,6 +97,10 @@ func (c *Client) mount(ctx context.Context, ref Reference, desc ocispec.Descript
 		query:  url.Values{"mount": {desc.Digest.String()}, "from": {from}},
 		scopes: append(pushScope(ref), auth.Scope(from, "pull")), retry: true,
 	})
+	if errors.Is(err, ErrUnauthorized) {
+		// No pull access to from: the blob is uploaded instead.
+		return nil, false, nil
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -133,11 +141,16 @@ func (c *Client) startUpload(ctx context.Context, ref Reference, ra content.Read
 	return nil, responseError(ref.Registry, resp, "upload to repository "+ref.Repository)
 }
 
-// upload sends the blob, restarting the whole upload after a failed
-// monolithic PUT or a lost chunked session (their state is then unknown).
-func (c *Client) upload(ctx context.Context, ref Reference, ra content.ReaderAt, desc ocispec.Descriptor, label string) error {
+// upload sends the blob into session, or a new one when it is nil,
+// restarting the whole upload in a new session after a failed monolithic
+// PUT or a lost chunked session (their state is then unknown).
+func (c *Client) upload(ctx context.Context, ref Reference, ra content.ReaderAt, desc ocispec.Descriptor, label string, session *url.URL) error {
 	for attempt := 0; ; attempt++ {
-		loc, err := c.startUpload(ctx, ref, ra, desc)
+		loc, err := session, error(nil)
+		if loc == nil {
+			loc, err = c.startUpload(ctx, ref, ra, desc)
+		}
+		session = nil
 		if err != nil {
 			return err
 		}

@@ -237,3 +237,21 @@ func (p *Proxy) Stall(match func(*http.Request) bool, times int, n int64) {
 		}
 	}})
 }
+
+// IgnoreRange forwards the next times matching requests without their
+// Range header, as a registry that does not serve ranges would answer:
+// 200 and the whole body.
+func (p *Proxy) IgnoreRange(match func(*http.Request) bool, times int) {
+	p.add(&fault{name: "ignore-range", match: match, left: times, do: func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("Range")
+		resp, err := p.forward(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		copyHeader(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}})
+}

@@ -29,6 +29,8 @@ type TokenServer struct {
 	RefreshTokens map[string]string
 	// Public lists repositories anonymous callers may pull.
 	Public map[string]bool
+	// Private lists repositories nobody gets any access to.
+	Private map[string]bool
 	// ExpiresIn is the lifetime stated in replies, in seconds.
 	ExpiresIn int
 
@@ -52,7 +54,7 @@ func NewTokenServer(t testing.TB, users map[string]string) *TokenServer {
 	t.Helper()
 	ts := &TokenServer{
 		Service: "berth-test-registry", Issuer: "berth-test-issuer",
-		Users: users, RefreshTokens: map[string]string{}, Public: map[string]bool{}, ExpiresIn: 300,
+		Users: users, RefreshTokens: map[string]string{}, Public: map[string]bool{}, Private: map[string]bool{}, ExpiresIn: 300,
 		cert: NewCert(t, t.TempDir(), "token-signer"),
 	}
 	ts.srv = httptest.NewServer(http.HandlerFunc(ts.serve))
@@ -136,6 +138,9 @@ func (ts *TokenServer) grant(user string, scopes []string) []access {
 			continue
 		}
 		a := access{Type: parts[0], Name: parts[1], Actions: strings.Split(parts[2], ",")}
+		if ts.Private[a.Name] {
+			continue
+		}
 		if user == "" {
 			if !ts.Public[a.Name] {
 				continue
