@@ -43,7 +43,13 @@ type dirMeta struct {
 }
 
 func newApplier(fs *rootFS, o *ApplyOptions) *applier {
-	return &applier{fs: fs, o: o, seen: map[string]uint8{}, dirAt: map[string]int{}, buf: make([]byte, chunkSize)}
+	a := &applier{fs: fs, o: o, seen: map[string]uint8{}, dirAt: map[string]int{}, buf: make([]byte, chunkSize)}
+	fs.warn = o.warn
+	fs.implied = func(m dirMeta) {
+		a.dirAt[m.path] = len(a.dirs)
+		a.dirs = append(a.dirs, m)
+	}
+	return a
 }
 
 func (a *applier) entry(hdr *tar.Header, r io.Reader) error {

@@ -46,6 +46,11 @@ func Apply(ctx context.Context, root string, r io.Reader, opts ApplyOptions) (re
 			err = fmt.Errorf("close root: %w", cerr)
 		}
 	}()
+	if len(opts.LowerDirs) > 0 {
+		if fs.lower, err = openLowerLayers(opts.LowerDirs); err != nil {
+			return res, err
+		}
+	}
 	s, err := newVerifiedStream(r, &opts)
 	if err != nil {
 		return res, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -376,3 +377,102 @@ func TestApplyCancelled(t *testing.T) {
 }
 
 var _ = time.Now
+
+// TestApplyDevicesWithoutCapMknod applies device nodes as root without
+// CAP_MKNOD (as in many containers): they are skipped with a warning, and
+// a fifo, which needs no privilege, is still made. Capabilities belong to
+// a thread, so the test drops CAP_MKNOD on its own locked thread only and
+// never unlocks it: the runtime ends the thread with the test.
+func TestApplyDevicesWithoutCapMknod(t *testing.T) {
+	fixture.RequireRoot(t)
+	runtime.LockOSThread()
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var caps [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &caps[0]); err != nil {
+		t.Fatal(err)
+	}
+	caps[0].Effective &^= 1 << unix.CAP_MKNOD
+	if err := unix.Capset(&hdr, &caps[0]); err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	l := mkTar(t,
+		ent{hdr: tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Mode: 0o666, Devmajor: 1, Devminor: 3, ModTime: testTime}},
+		ent{hdr: tar.Header{Typeflag: tar.TypeBlock, Name: "dev/sda", Mode: 0o660, Devmajor: 8, ModTime: testTime}},
+		ent{hdr: tar.Header{Typeflag: tar.TypeFifo, Name: "dev/fifo", Mode: 0o600, ModTime: testTime}},
+	)
+	root := t.TempDir()
+	if _, err := Apply(context.Background(), root, bytes.NewReader(l), ApplyOptions{Warn: func(m string) { warnings = append(warnings, m) }}); err != nil {
+		t.Fatal(err)
+	}
+	mustNotExist(t, root+"/dev/null")
+	mustNotExist(t, root+"/dev/sda")
+	if st := statT(t, root+"/dev/fifo"); st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Errorf("dev/fifo mode %o, want a fifo", st.Mode)
+	}
+	if w := strings.Join(warnings, "\n"); !strings.Contains(w, "dev/null") || !strings.Contains(w, "dev/sda") {
+		t.Errorf("warnings %q, want one for each device", warnings)
+	}
+}
+
+// TestApplyOverlayLowerDirs applies three layers in overlay format, each
+// into its own directory, the last one needing directories it does not
+// carry: they copy what the layers below show, and the overlay mounted
+// from the three shows the lower directories' attributes.
+func TestApplyOverlayLowerDirs(t *testing.T) {
+	fixture.RequireRoot(t)
+	tmp := t.TempDir()
+	l1, l2, l3 := tmp+"/l1", tmp+"/l2", tmp+"/l3"
+	apply := func(dir string, lower []string, entries ...ent) {
+		t.Helper()
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Apply(context.Background(), dir, bytes.NewReader(mkTar(t, entries...)), ApplyOptions{Format: Overlay, LowerDirs: lower}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(l1, nil,
+		dir("a/").with(func(h *tar.Header) {
+			h.Mode, h.Uid, h.Gid = 0o750, 5, 6
+			h.PAXRecords = map[string]string{"SCHILY.xattr.user.x": "1"}
+		}),
+		dir("a/b/").with(func(h *tar.Header) { h.Mode = 0o711 }), reg("a/b/gone", "g"),
+		dir("o/"), dir("o/c/").with(func(h *tar.Header) { h.Mode = 0o700 }))
+	apply(l2, []string{l1}, dir("o/"), wh("o/.wh..wh..opq"), reg("x", "x"))
+	apply(l3, []string{l2, l1}, wh("a/b/.wh.gone"), reg("o/c/new", "n"), reg("fresh/f", "f"))
+
+	want := map[string][3]uint32{ // mode, uid, gid
+		"a":     {0o750, 5, 6},
+		"a/b":   {0o711, 0, 0},
+		"o":     {0o755, 0, 0},
+		"o/c":   {0o755, 0, 0}, // hidden below by the opaque o of l2: a new directory
+		"fresh": {0o755, 0, 0},
+	}
+	for p, w := range want {
+		st := statT(t, filepath.Join(l3, p))
+		if got := [3]uint32{st.Mode & 0o7777, st.Uid, st.Gid}; got != w {
+			t.Errorf("l3/%s: mode %o owner %d:%d, want mode %o owner %d:%d", p, got[0], got[1], got[2], w[0], w[1], w[2])
+		}
+	}
+	if fi := mustExist(t, l3+"/a"); !fi.ModTime().Equal(testTime) {
+		t.Errorf("l3/a mtime %v, want the lower one %v", fi.ModTime(), testTime)
+	}
+	buf := make([]byte, 8)
+	if n, err := unix.Lgetxattr(l3+"/a", "user.x", buf); err != nil || string(buf[:n]) != "1" {
+		t.Errorf("l3/a user.x = %q, %v; want the lower directory's", buf[:max(n, 0)], err)
+	}
+
+	merged := tmp + "/merged"
+	os.Mkdir(merged, 0o755)
+	if err := unix.Mount("overlay", merged, "overlay", unix.MS_RDONLY, "lowerdir="+l3+":"+l2+":"+l1); err != nil {
+		fixture.Unmet(t, "overlayfs mount: "+err.Error())
+	}
+	defer unix.Unmount(merged, 0)
+	if st := statT(t, merged+"/a"); st.Mode&0o7777 != 0o750 || st.Uid != 5 {
+		t.Errorf("merged a: mode %o uid %d, want the image's 750 and 5", st.Mode&0o7777, st.Uid)
+	}
+	mustNotExist(t, merged+"/a/b/gone")
+	mustExist(t, merged+"/o/c/new")
+	mustExist(t, merged+"/x")
+}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,6 +35,13 @@ type rootFS struct {
 
 	cachePath string
 	cacheFd   int
+
+	// lower, for an Overlay-format layer, says what a directory the layer
+	// needs but does not carry looks like below; implied learns of each
+	// directory made that way, whose times are set at the end.
+	lower   *lowerLayers
+	implied func(dirMeta)
+	warn    func(format string, args ...any)
 }
 
 // node names one file for the metadata methods: name inside directory fd,
@@ -59,6 +68,9 @@ func openRootFS(dir string, rootless bool, uid, gid int) (*rootFS, error) {
 
 func (r *rootFS) close() error {
 	r.invalidate()
+	if r.lower != nil {
+		r.lower.close()
+	}
 	return unix.Close(r.res.root)
 }
 
@@ -92,7 +104,20 @@ func (r *rootFS) dir(p string, create bool) (int, error) {
 	return fd, nil
 }
 
-func (r *rootFS) mkdirParent(dirfd int, name string) error {
+// mkdirParent makes a directory that an entry needs and the layer does
+// not carry: owned by the container's root, mode 0755, or, over lower
+// layers, as the directory they show there, because overlayfs shows the
+// upper directory's attributes.
+func (r *rootFS) mkdirParent(dirfd int, rel, name string) error {
+	if r.lower != nil {
+		st, xattrs, ok, err := r.lower.dir(rel)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return r.mkdirLike(dirfd, rel, name, &st, xattrs)
+		}
+	}
 	if err := unix.Mkdirat(dirfd, name, 0o755); err != nil {
 		return err
 	}
@@ -100,6 +125,42 @@ func (r *rootFS) mkdirParent(dirfd int, name string) error {
 		return nil
 	}
 	return unix.Fchownat(dirfd, name, r.parentUID, r.parentGID, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// mkdirLike makes directory name in dirfd a copy of st and xattrs; its
+// times are set once the layer is in place.
+func (r *rootFS) mkdirLike(dirfd int, rel, name string, st *unix.Stat_t, xattrs map[string][]byte) error {
+	if err := unix.Mkdirat(dirfd, name, 0o700); err != nil {
+		return err
+	}
+	n := node{fd: dirfd, name: name, path: rel}
+	if err := r.lchown(n, int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	m := dirMeta{path: rel, mode: st.Mode & 0o7777,
+		atime: time.Unix(st.Atim.Unix()), mtime: time.Unix(st.Mtim.Unix())}
+	m.fixMode = r.rootless && m.mode&0o700 != 0o700
+	mode := m.mode
+	if r.rootless {
+		mode |= 0o700
+	}
+	if err := r.chmod(n, mode); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(xattrs)) {
+		err := r.setxattr(n, k, xattrs[k])
+		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EPERM) {
+			r.warn("skipped xattr %s of %s: %v", k, rel, err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if r.implied != nil {
+		r.implied(m)
+	}
+	return nil
 }
 
 // at resolves the parent of p, creating it when missing, and returns the

@@ -51,6 +51,14 @@ type ApplyOptions struct {
 	DiffID digest.Digest
 	// Format chooses how whiteouts land in root.
 	Format Format
+	// LowerDirs, with Format Overlay, are the directories of the layers
+	// below this one, nearest first (an overlay mount's lowerdir order),
+	// each applied by Apply in Overlay format. A directory an entry needs
+	// but the layer does not carry (the parent of a whiteout, say) is then
+	// made as the merged view below shows it (owner, mode, times, xattrs)
+	// instead of root's 0755: overlayfs shows the upper directory's
+	// attributes. Without LowerDirs such a directory is made 0755.
+	LowerDirs []string
 	// UIDMap and GIDMap shift ownership for a user-namespaced container:
 	// an entry's owner is the container ID; the file gets the host ID.
 	// An ID outside a non-empty mapping is an error.
@@ -93,6 +101,9 @@ func (o *ApplyOptions) validate() error {
 	}
 	if o.Format != Tree && o.Format != Overlay {
 		return fmt.Errorf("apply format %v: %w", o.Format, errdefs.ErrInvalidArgument)
+	}
+	if len(o.LowerDirs) > 0 && o.Format != Overlay {
+		return fmt.Errorf("lower layer directories with format %v: only the overlay format has them: %w", o.Format, errdefs.ErrInvalidArgument)
 	}
 	if o.MaxSize < 0 {
 		return fmt.Errorf("negative size limit %d: %w", o.MaxSize, errdefs.ErrInvalidArgument)

@@ -21,10 +21,14 @@ type resolver struct {
 	noOpenat bool
 }
 
+// mkdirFunc creates directory name in dirfd; rel is its path from the
+// root, symlinks on the way resolved.
+type mkdirFunc func(dirfd int, rel, name string) error
+
 // openDir returns a new O_PATH fd of directory p (clean, relative; "." is
 // the root). With mkdir set, missing directories on the way are created
-// by calling mkdir(parentfd, name).
-func (r *resolver) openDir(p string, mkdir func(dirfd int, name string) error) (int, error) {
+// by calling it.
+func (r *resolver) openDir(p string, mkdir mkdirFunc) (int, error) {
 	if !r.noOpenat {
 		fd, err := r.openat2(p)
 		switch {
@@ -60,8 +64,9 @@ func (r *resolver) openat2(p string) (int, error) {
 // directories walked so far are kept as a stack of fds, so ".." pops the
 // stack (and stops at the root) instead of asking the kernel for a parent
 // that a rename could have moved out of the root.
-func (r *resolver) walk(p string, mkdir func(dirfd int, name string) error) (int, error) {
+func (r *resolver) walk(p string, mkdir mkdirFunc) (int, error) {
 	var stack []int
+	var names []string // the path of the top of the stack
 	defer func() {
 		for _, fd := range stack {
 			unix.Close(fd)
@@ -84,13 +89,14 @@ func (r *resolver) walk(p string, mkdir func(dirfd int, name string) error) (int
 		case "..":
 			if len(stack) > 0 {
 				unix.Close(stack[len(stack)-1])
-				stack = stack[:len(stack)-1]
+				stack, names = stack[:len(stack)-1], names[:len(names)-1]
 			}
 			continue
 		}
 		fd, err := unix.Openat(top(), c, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err == unix.ENOENT && mkdir != nil {
-			if err = mkdir(top(), c); err == nil || errors.Is(err, unix.EEXIST) {
+			rel := strings.Join(append(names[:len(names):len(names)], c), "/")
+			if err = mkdir(top(), rel, c); err == nil || errors.Is(err, unix.EEXIST) {
 				fd, err = unix.Openat(top(), c, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			}
 		}
@@ -104,7 +110,7 @@ func (r *resolver) walk(p string, mkdir func(dirfd int, name string) error) (int
 		}
 		switch st.Mode & unix.S_IFMT {
 		case unix.S_IFDIR:
-			stack = append(stack, fd)
+			stack, names = append(stack, fd), append(names, c)
 		case unix.S_IFLNK:
 			target, err := readlinkFd(fd)
 			unix.Close(fd)
@@ -118,7 +124,7 @@ func (r *resolver) walk(p string, mkdir func(dirfd int, name string) error) (int
 				for _, fd := range stack {
 					unix.Close(fd)
 				}
-				stack = nil
+				stack, names = nil, nil
 			}
 			todo = append(strings.Split(target, "/"), todo...)
 		default:
