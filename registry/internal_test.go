@@ -158,3 +158,15 @@ func TestDescribeManifest(t *testing.T) {
 		t.Errorf("schema 1: %v", err)
 	}
 }
+
+func TestChallengeScopes(t *testing.T) {
+	resp := &http.Response{Header: http.Header{"Www-Authenticate": {`Bearer realm="https://auth.example.com/token",service="r",scope="repository:a:pull repository:b:pull,push"`}}}
+	got := withChallengeScopes([]string{"repository:a:pull"}, resp)
+	if strings.Join(got, " ") != "repository:a:pull repository:b:pull,push" {
+		t.Fatalf("scopes %q", got)
+	}
+	resp.Header.Set("Www-Authenticate", `Basic realm="r"`)
+	if got := withChallengeScopes(nil, resp); len(got) != 0 {
+		t.Fatalf("basic challenge gave scopes %q", got)
+	}
+}

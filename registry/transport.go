@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/berth-oci/berth/errdefs"
+	"github.com/berth-oci/berth/registry/auth"
 )
 
 // request is one API call, rebuilt for every attempt.
@@ -43,8 +45,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		return nil, err
 	}
 	challenged := false
+	scopes := r.scopes
 	for attempt := 0; ; attempt++ {
-		req, resp, err := c.send(ctx, h, r)
+		req, resp, err := c.send(ctx, h, r, scopes)
 		if req == nil {
 			return nil, err
 		}
@@ -61,7 +64,10 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized:
 			sent := req.Header.Get("Authorization") != ""
-			if !challenged && h.auth.Challenged(resp, sent, r.scopes) {
+			if !challenged && h.auth.Challenged(resp, sent, scopes) {
+				// The registry may name the access it wants in the
+				// challenge; ask for that too.
+				scopes = withChallengeScopes(scopes, resp)
 				drain(resp)
 				challenged = true
 				attempt--
@@ -84,7 +90,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 // error (worth a retry) when no byte arrives for Options.StallTimeout: a
 // connection that hangs halfway through a layer is dropped and resumed,
 // not waited on forever. A nil request means r could not be sent at all.
-func (c *Client) send(ctx context.Context, h *host, r *request) (*http.Request, *http.Response, error) {
+func (c *Client) send(ctx context.Context, h *host, r *request, scopes []string) (*http.Request, *http.Response, error) {
 	actx, cancel := context.WithCancel(ctx)
 	req, err := c.newRequest(actx, h, r)
 	if err != nil {
@@ -94,7 +100,7 @@ func (c *Client) send(ctx context.Context, h *host, r *request) (*http.Request, 
 	// Credentials go only to the registry itself, never to another host
 	// an upload location may point at.
 	if req.URL.Host == h.endpoint {
-		if err := h.auth.Authorize(ctx, req, r.ref.Repository, r.scopes); err != nil {
+		if err := h.auth.Authorize(ctx, req, r.ref.Repository, scopes); err != nil {
 			cancel()
 			return nil, nil, err
 		}
@@ -106,6 +112,23 @@ func (c *Client) send(ctx context.Context, h *host, r *request) (*http.Request, 
 	}
 	resp.Body = newStallGuard(resp.Body, cancel, c.opts.StallTimeout)
 	return req, resp, nil
+}
+
+// withChallengeScopes adds the scope parameter of a bearer challenge
+// (space-separated scopes) to scopes, without duplicates.
+func withChallengeScopes(scopes []string, resp *http.Response) []string {
+	out := slices.Clone(scopes)
+	for _, ch := range auth.ParseChallenges(resp.Header) {
+		if ch.Scheme != "bearer" {
+			continue
+		}
+		for _, s := range strings.Fields(ch.Params["scope"]) {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func (c *Client) newRequest(ctx context.Context, h *host, r *request) (*http.Request, error) {
