@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync/atomic"
 	"testing"
 
 	"github.com/berth-oci/berth/errdefs"
@@ -190,5 +191,38 @@ func TestSaveKeepsOtherEntries(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(broken); string(data) != `{not json` {
 		t.Errorf("broken file changed: %s", data)
+	}
+}
+
+type countingSource struct {
+	calls atomic.Int32
+	cred  Credential
+}
+
+func (s *countingSource) Get(context.Context, string) (Credential, error) {
+	s.calls.Add(1)
+	return s.cred, nil
+}
+
+// Credentials are looked up once per repository, not per request: a
+// credential helper would otherwise run for every blob.
+func TestAuthorizerLooksCredentialsUpOnce(t *testing.T) {
+	src := &countingSource{cred: Credential{Username: "u", Password: "p"}}
+	a := &Authorizer{Host: "r.example.com", Source: src}
+	resp := &http.Response{StatusCode: 401, Header: http.Header{"Www-Authenticate": {`Basic realm="r"`}}}
+	if !a.Challenged(resp, false, nil) {
+		t.Fatal("basic challenge not taken")
+	}
+	for i := 0; i < 10; i++ {
+		req, _ := http.NewRequest(http.MethodGet, "https://r.example.com/v2/x/blobs/sha256:0", nil)
+		if err := a.Authorize(ctx, req, "x", nil); err != nil {
+			t.Fatal(err)
+		}
+		if u, p, ok := req.BasicAuth(); !ok || u != "u" || p != "p" {
+			t.Fatalf("request %d carries %q %q", i, u, p)
+		}
+	}
+	if n := src.calls.Load(); n != 1 {
+		t.Fatalf("credential source asked %d times, want once", n)
 	}
 }

@@ -27,6 +27,7 @@ type Authorizer struct {
 	mu        sync.Mutex
 	challenge *Challenge
 	tokens    map[string]Token
+	creds     map[string]Credential // by host/repository, looked up once
 	flight    singleflight.Group
 }
 
@@ -47,17 +48,17 @@ func (a *Authorizer) Authorize(ctx context.Context, req *http.Request, repo stri
 	if c == nil {
 		return nil
 	}
-	cred, err := a.credential(ctx, repo)
-	if err != nil {
-		return err
-	}
 	switch c.Scheme {
 	case "basic":
+		cred, err := a.credential(ctx, repo)
+		if err != nil {
+			return err
+		}
 		if cred.Username != "" || cred.Password != "" {
 			req.SetBasicAuth(cred.Username, cred.Password)
 		}
 	case "bearer":
-		tok, err := a.token(ctx, c, cred, scopes)
+		tok, err := a.token(ctx, c, repo, scopes)
 		if err != nil {
 			return err
 		}
@@ -102,6 +103,8 @@ func pick(cs []Challenge) (Challenge, bool) {
 	return Challenge{}, false
 }
 
+// credential finds what to present for repo, once per Authorizer: a
+// credential helper is not run again for every request.
 func (a *Authorizer) credential(ctx context.Context, repo string) (Credential, error) {
 	if a.Source == nil {
 		return Credential{}, nil
@@ -110,10 +113,29 @@ func (a *Authorizer) credential(ctx context.Context, repo string) (Credential, e
 	if repo != "" {
 		key += "/" + repo
 	}
-	return a.Source.Get(ctx, key)
+	a.mu.Lock()
+	cred, ok := a.creds[key]
+	a.mu.Unlock()
+	if ok {
+		return cred, nil
+	}
+	v, err, _ := a.flight.Do("cred\x00"+key, func() (any, error) { return a.Source.Get(ctx, key) })
+	if err != nil {
+		return Credential{}, err
+	}
+	cred = v.(Credential)
+	a.mu.Lock()
+	if a.creds == nil {
+		a.creds = map[string]Credential{}
+	}
+	a.creds[key] = cred
+	a.mu.Unlock()
+	return cred, nil
 }
 
-func (a *Authorizer) token(ctx context.Context, c *Challenge, cred Credential, scopes []string) (Token, error) {
+// token returns a bearer token for scopes, from the cache or fetched with
+// repo's credential.
+func (a *Authorizer) token(ctx context.Context, c *Challenge, repo string, scopes []string) (Token, error) {
 	key := scopeKey(scopes)
 	a.mu.Lock()
 	tok, ok := a.tokens[key]
@@ -121,7 +143,11 @@ func (a *Authorizer) token(ctx context.Context, c *Challenge, cred Credential, s
 	if ok && tok.Valid(time.Now()) {
 		return tok, nil
 	}
-	v, err, _ := a.flight.Do(key, func() (any, error) {
+	v, err, _ := a.flight.Do("token\x00"+key, func() (any, error) {
+		cred, err := a.credential(ctx, repo)
+		if err != nil {
+			return Token{}, err
+		}
 		return FetchToken(ctx, a.Client, TokenRequest{
 			Host: a.Host, Realm: c.Params["realm"], Service: c.Params["service"], Scopes: scopes, Cred: cred,
 		})
