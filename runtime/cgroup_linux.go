@@ -9,29 +9,29 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// newCgroup makes the container's cgroup (cgroupsPath, or the ID under the
-// runtime's own cgroup) with linux.resources applied, before the init
-// starts; the init joins it itself.
-func (r *Runtime) newCgroup(rec *record) (cgroups.Manager, error) {
-	spec := rec.Spec
-	m, err := cgroups.New(cgroups.Config{
-		Path:        spec.Linux.CgroupsPath,
+// cgroupManager finds where the container's cgroup goes (cgroupsPath, or
+// the ID under the runtime's own cgroup); nothing is made yet.
+func (r *Runtime) cgroupManager(rec *record) (cgroups.Manager, error) {
+	return cgroups.New(cgroups.Config{
+		Path:        rec.Spec.Linux.CgroupsPath,
 		ContainerID: rec.ID,
 		Systemd:     r.SystemdCgroup,
 		Rootless:    r.rootless(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := m.Create(withDeviceRules(spec)); err != nil {
-		return nil, err
+}
+
+// createCgroup makes the container's cgroup with linux.resources applied
+// and records it in rec.
+func (r *Runtime) createCgroup(rec *record, m cgroups.Manager) error {
+	if err := m.Create(withDeviceRules(rec.Spec)); err != nil {
+		return err
 	}
 	b, err := json.Marshal(m.Saved())
 	if err != nil {
-		return nil, fmt.Errorf("encode cgroup state: %w", err)
+		return fmt.Errorf("encode cgroup state: %w", err)
 	}
 	rec.Cgroup = b
-	return m, nil
+	return nil
 }
 
 // withDeviceRules returns linux.resources with the device rules runc adds

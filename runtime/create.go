@@ -172,6 +172,8 @@ type starter struct {
 	in  *syncReader // what the init sends, with its descriptors
 	dec *json.Decoder
 
+	cgroupFiles []string // "tasks" files the init writes "0" to
+
 	exec bool // a process joining a running container, not its init
 }
 
@@ -202,28 +204,17 @@ func (s *starter) abort() {
 func (s *starter) launch(ctx context.Context) error {
 	spec := s.rec.Spec
 	log := s.r.log()
-	// The cgroup is made while the descriptors are prepared: both are
-	// needed only when the init is forked.
-	cgDone := make(chan error, 1)
-	go func() {
-		var err error
-		s.cg, err = s.r.newCgroup(s.rec)
-		cgDone <- err
-	}()
-	fds, err := s.childFiles()
-	if cgErr := <-cgDone; err == nil {
-		err = cgErr
+	var err error
+	if s.cg, err = s.r.cgroupManager(s.rec); err != nil {
+		return err
 	}
+	fds, err := s.childFiles()
 	if err != nil {
-		if fds != nil {
-			fds.close()
-		}
 		return err
 	}
 	defer fds.close()
-	log.Debug("create: files and cgroup ready", "id", s.rec.ID)
 	if !s.plan.newUser {
-		if s.plan.enter.CgroupFiles, err = s.joinPlan(fds); err != nil {
+		if s.cgroupFiles, err = s.joinPlan(fds); err != nil {
 			return err
 		}
 	}
@@ -231,6 +222,10 @@ func (s *starter) launch(ctx context.Context) error {
 	if s.cmd, err = s.command(fds); err != nil {
 		return err
 	}
+	// The init starts before its cgroup is complete: it boots (execve, the
+	// Go runtime) while the cgroup is made, and joins it once told so by
+	// the bootstrap. Only the cgroup2 directory, which the clone puts it
+	// in, must exist already (joinPlan made it).
 	if err := s.start(); err != nil {
 		return fmt.Errorf("start init: %w", err)
 	}
@@ -240,6 +235,10 @@ func (s *starter) launch(ctx context.Context) error {
 		return fmt.Errorf("read start time of init %d: %w", s.rec.Pid, err)
 	}
 	fds.closeChildEnds()
+	if err := s.r.createCgroup(s.rec, s.cg); err != nil {
+		return err
+	}
+	log.Debug("create: cgroup made", "id", s.rec.ID)
 	if s.plan.newUser {
 		// From inside its user namespace the init cannot write the
 		// host's cgroup files: the parent moves it.
@@ -297,6 +296,7 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 		SeccompNotify: s.seccompNotify,
 		NoWait:        s.opts.noWait,
 		Exec:          s.exec,
+		CgroupFiles:   s.cgroupFiles,
 	}
 	if err := json.NewEncoder(s.sock).Encode(&b); err != nil {
 		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))

@@ -129,6 +129,8 @@ func (s *starter) launchExec(ctx context.Context, rec *record) error {
 		return err
 	}
 	if s.cg != nil {
+		// Joined by the constructor: before it enters the container's
+		// mount namespace, where the host's cgroup paths do not lead.
 		if s.plan.enter.CgroupFiles, err = s.joinPlan(fds); err != nil {
 			return err
 		}

@@ -22,6 +22,16 @@ type initProcess struct {
 	seccompLoaded bool
 }
 
+// In the init, the main goroutine keeps the process's main thread (locked
+// from an init function, the Go runtime starts main on it): the thread
+// that joins the cgroup, holds the capabilities and calls execve must be
+// the thread group leader, which /proc and cgroup.procs report.
+func init() {
+	if os.Getenv(EnvSyncFD) != "" {
+		runtime.LockOSThread()
+	}
+}
+
 // Main runs the init. It does not return once the user process runs; the
 // value it returns is the exit status of a failed init.
 func Main() int {
@@ -47,6 +57,10 @@ func Main() int {
 		return 1
 	}
 	p.b = &b
+	if err := joinCgroup(b.CgroupFiles); err != nil {
+		p.send(Message{Type: MsgError, Msg: err.Error()})
+		return 1
+	}
 	prepare := p.create
 	if b.Exec {
 		prepare = p.prepareExec
@@ -64,6 +78,17 @@ func Main() int {
 	err = p.start()
 	fmt.Fprint(report, err.Error())
 	return 1
+}
+
+// joinCgroup moves the calling thread (locked: it is the one that execs)
+// into the container's cgroup.
+func joinCgroup(files []string) error {
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte("0"), 0); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", f, err)
+		}
+	}
+	return nil
 }
 
 func (p *initProcess) send(m Message) {

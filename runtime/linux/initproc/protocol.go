@@ -49,6 +49,11 @@ type Bootstrap struct {
 	// HooksSync asks the init to stop after the mounts for the parent's
 	// prestart and createRuntime hooks.
 	HooksSync bool `json:"hooksSync,omitempty"`
+	// CgroupFiles are the v1 "tasks" files (or cgroup.procs) the init's
+	// main thread writes "0" to, to join the container's cgroup, first
+	// thing after reading the bootstrap: the parent sends it once the
+	// cgroup is made.
+	CgroupFiles []string `json:"cgroupFiles,omitempty"`
 	// NewCgroupNS: unshare the cgroup namespace once in the container's
 	// cgroup (the clone cannot: it happens before the move).
 	NewCgroupNS bool `json:"newCgroupNS,omitempty"`
