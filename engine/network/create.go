@@ -168,3 +168,27 @@ func (m *Manager) Remove(ctx context.Context, name string, force bool) error {
 	}
 	return nil
 }
+
+// Prune removes the networks no container is attached to, except the
+// default one, and returns their names.
+func (m *Manager) Prune(ctx context.Context) ([]string, error) {
+	nets, err := m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range nets {
+		if n.Name == m.o.DefaultNetwork {
+			continue
+		}
+		err := m.Remove(ctx, n.Name, false)
+		switch {
+		case err == nil:
+			removed = append(removed, n.Name)
+		case errors.Is(err, errdefs.ErrFailedPrecondition), errors.Is(err, errdefs.ErrNotFound):
+		default:
+			return removed, err
+		}
+	}
+	return removed, nil
+}

@@ -62,14 +62,20 @@ var shared = map[string][]string{
 	"filter": {"CNI-FORWARD", "CNI-ADMIN"},
 }
 
-// sharedChains names those of the shared chains that exist ("table/chain").
+// families are the firewall tools of IPv4 and IPv6.
+var families = []string{"iptables", "ip6tables"}
+
+// sharedChains names those of the shared chains that exist
+// ("tool/table/chain").
 func sharedChains() map[string]bool {
 	out := map[string]bool{}
-	for table, chains := range shared {
-		rules, _ := exec.Command("iptables", "-w", "-t", table, "-S").Output()
-		for _, c := range chains {
-			if strings.Contains(string(rules), "-N "+c+"\n") {
-				out[table+"/"+c] = true
+	for _, tool := range families {
+		for table, chains := range shared {
+			rules, _ := exec.Command(tool, "-w", "-t", table, "-S").Output()
+			for _, c := range chains {
+				if strings.Contains(string(rules), "-N "+c+"\n") {
+					out[tool+"/"+table+"/"+c] = true
+				}
 			}
 		}
 	}
@@ -80,27 +86,29 @@ func sharedChains() map[string]bool {
 // container's rule (of anyone's) is left in them: the tests leave the
 // host's firewall as they found it.
 func removeSharedChains(before map[string]bool) {
-	for table, chains := range shared {
-		rules, err := exec.Command("iptables", "-w", "-t", table, "-S").Output()
-		if err != nil {
-			continue
-		}
-		script, ok := sharedScript(string(rules), table, chains, before)
-		if !ok {
-			continue
-		}
-		cmd := exec.Command("iptables-restore", "-w", "--noflush")
-		cmd.Stdin = strings.NewReader(script)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "remove the CNI chains of %s: %v\n%s", table, err, out)
+	for _, tool := range families {
+		for table, chains := range shared {
+			rules, err := exec.Command(tool, "-w", "-t", table, "-S").Output()
+			if err != nil {
+				continue
+			}
+			script, ok := sharedScript(string(rules), tool+"/"+table, table, chains, before)
+			if !ok {
+				continue
+			}
+			cmd := exec.Command(tool+"-restore", "-w", "--noflush")
+			cmd.Stdin = strings.NewReader(script)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "remove the CNI chains of %s %s: %v\n%s", tool, table, err, out)
+			}
 		}
 	}
 }
 
-func sharedScript(rules, table string, chains []string, before map[string]bool) (string, bool) {
+func sharedScript(rules, key, table string, chains []string, before map[string]bool) (string, bool) {
 	isShared := map[string]bool{}
 	for _, c := range chains {
-		if before[table+"/"+c] || !strings.Contains(rules, "-N "+c+"\n") {
+		if before[key+"/"+c] || !strings.Contains(rules, "-N "+c+"\n") {
 			return "", false
 		}
 		isShared[c] = true

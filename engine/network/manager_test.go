@@ -88,6 +88,15 @@ func TestCreateListInspectRemove(t *testing.T) {
 	if err := m.Remove(ctx, DefaultName, true); !errors.Is(err, errdefs.ErrFailedPrecondition) {
 		t.Errorf("remove the default network: %v", err)
 	}
+	// db is in use (a record says so): prune leaves it and the default.
+	m.writeRecord(&Attachment{ContainerID: "c1", Networks: []Attached{{Network: "db"}}})
+	m.Create(ctx, CreateOptions{Name: "unused"})
+	if pruned, err := m.Prune(ctx); err != nil || len(pruned) != 1 || pruned[0] != "unused" {
+		t.Errorf("prune: %v, %v", pruned, err)
+	}
+	if nets, _ := m.List(ctx); len(nets) != 2 {
+		t.Errorf("after prune: %v", netNames(nets))
+	}
 }
 
 func netNames(nets []*Network) []string {

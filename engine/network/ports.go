@@ -110,6 +110,9 @@ func ParsePublish(spec string) ([]PortMapping, error) {
 		}
 		out = append(out, p)
 	}
+	if err := checkPorts(out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -140,8 +143,8 @@ func parsePort(s string) (uint16, error) {
 	return uint16(n), nil
 }
 
-// checkPorts refuses mappings that cannot all hold: the same host port
-// and protocol on overlapping host addresses.
+// checkPorts refuses mappings that cannot hold: a host port published
+// twice (same protocol, overlapping host addresses), or on ::1.
 func checkPorts(ports []PortMapping) error {
 	type key struct {
 		port  uint16
@@ -156,6 +159,12 @@ func checkPorts(ports []PortMapping) error {
 		case "tcp", "udp", "sctp":
 		default:
 			return fmt.Errorf("publish %s: protocol %q: %w", p, p.Protocol, errdefs.ErrInvalidArgument)
+		}
+		if p.HostIP == netip.IPv6Loopback() {
+			return fmt.Errorf("publish %s: the kernel does not route IPv6 loopback traffic to another host, so no port can be published on ::1 (use 127.0.0.1): %w", p, errdefs.ErrNotImplemented)
+		}
+		if p.HostIP.Is4In6() {
+			return fmt.Errorf("publish %s: write the IPv4 host IP %s as such: %w", p, p.HostIP.Unmap(), errdefs.ErrInvalidArgument)
 		}
 		if p.HostPort == 0 {
 			continue

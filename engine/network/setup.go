@@ -64,6 +64,9 @@ func (m *Manager) Setup(ctx context.Context, id, netns string, req Request) (*At
 			return nil, fmt.Errorf("network setup of %s: %w", id, err)
 		}
 	}
+	if err := checkFamilies(a); err != nil {
+		return nil, fmt.Errorf("network setup of %s: %w", id, err)
+	}
 	if a.Ports, err = pickHostPorts(a.Ports); err != nil {
 		return nil, fmt.Errorf("network setup of %s: %w", id, err)
 	}
@@ -263,6 +266,29 @@ func fillResult(net *Attached, r *types100.Result) {
 		}
 	}
 	net.DNS = r.DNS.Nameservers
+}
+
+// checkFamilies refuses ports published on a host address of a family
+// the first network (which gets them) has no subnet of: nothing could
+// be forwarded.
+func checkFamilies(a *Attachment) error {
+	if len(a.Ports) == 0 {
+		return nil
+	}
+	n, err := parseConfList(a.Networks[0].Network, a.Networks[0].Config)
+	if err != nil {
+		return err
+	}
+	has4, has6 := false, false
+	for _, s := range n.Subnets {
+		has4, has6 = has4 || s.Subnet.Addr().Is4(), has6 || s.Subnet.Addr().Is6()
+	}
+	for _, p := range a.Ports {
+		if (p.HostIP.Is4() && !has4) || (p.HostIP.Is6() && !has6) {
+			return fmt.Errorf("publish %s: network %s has no subnet of that address family: %w", p, n.Name, errdefs.ErrInvalidArgument)
+		}
+	}
+	return nil
 }
 
 // pickHostPorts gives mappings without a host port a free one, chosen by

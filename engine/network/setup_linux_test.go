@@ -262,3 +262,38 @@ func TestStaticIPAndInternalNetwork(t *testing.T) {
 		t.Errorf("an internal network masquerades")
 	}
 }
+
+func TestDualStack(t *testing.T) {
+	m := newTestManager(t)
+	ctx := context.Background()
+	v6 := netip.MustParsePrefix(fmt.Sprintf("fd42:%x::/64", os.Getpid()%65536))
+	n, err := m.Create(ctx, CreateOptions{Name: unique("ds"), Interface: unique("bd"), Subnets: []Subnet{{Subnet: testSubnet(int(subnets.Add(1)))}, {Subnet: v6}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Remove(context.Background(), n.Name, true) })
+	id := unique("ctr")
+	ns := newNetNS(t, m, id)
+	if _, err := m.Setup(ctx, id, ns, Request{Ports: ports(t, "[fd00::1]::80")}); err == nil {
+		t.Errorf("publish on IPv6 through an IPv4 network accepted")
+	}
+	a, err := m.Setup(ctx, id, ns, Request{Networks: []string{n.Name}, Ports: ports(t, "127.0.0.1::80")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ips := a.Networks[0].IPs; len(ips) != 2 || !v6.Contains(ips[1].Addr()) {
+		t.Fatalf("addresses %v", ips)
+	}
+	serve(t, ns, 80, "dual")
+	for _, url := range []string{fmt.Sprintf("http://[%s]:80/", a.Networks[0].IPs[1].Addr()), fmt.Sprintf("http://127.0.0.1:%d/", a.Ports[0].HostPort)} {
+		if body, err := get("", url); err != nil || body != "dual" {
+			t.Errorf("%s: %q, %v", url, body, err)
+		}
+	}
+	if err := m.Teardown(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := exec.Command("ip6tables-save").Output(); strings.Contains(string(out), id) {
+		t.Errorf("IPv6 rules left:\n%s", out)
+	}
+}

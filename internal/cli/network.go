@@ -20,7 +20,8 @@ func newNetworkCommand() *cobra.Command {
 <root>/networks. The default network, ` + network.DefaultName + ` (bridge ` + network.DefaultInterface + `, ` + network.DefaultSubnet + `),
 is created on first use.`,
 	}
-	cmd.AddCommand(newNetworkCreateCommand(), newNetworkLsCommand(), newNetworkRmCommand(), newNetworkInspectCommand())
+	cmd.AddCommand(newNetworkCreateCommand(), newNetworkLsCommand(), newNetworkRmCommand(), newNetworkInspectCommand(),
+		newNetworkPruneCommand(), newNetworkExistsCommand())
 	return cmd
 }
 

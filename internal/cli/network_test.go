@@ -12,7 +12,9 @@ import (
 func TestNetworkVerbs(t *testing.T) {
 	dir := t.TempDir()
 	store := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run")}
-	nb := func(args ...string) string { return mustBerth(t, append(store, append([]string{"network"}, args...)...)...) }
+	nb := func(args ...string) string {
+		return mustBerth(t, append(store, append([]string{"network"}, args...)...)...)
+	}
 
 	if out := nb("create", "--subnet", "172.29.7.0/24", "--gateway", "172.29.7.254", "--label", "a=b", "--internal", "backend"); out != "backend\n" {
 		t.Fatalf("create printed %q", out)
@@ -42,8 +44,17 @@ func TestNetworkVerbs(t *testing.T) {
 	if err := json.Unmarshal([]byte(nb("inspect", "frontend", "berth")), &views); err != nil || len(views) != 2 || views[0]["name"] != "frontend" || views[1]["network_interface"] != "berth0" {
 		t.Fatalf("inspect: %v %v", err, views)
 	}
-	if out := nb("rm", "backend", "frontend"); out != "backend\nfrontend\n" {
+	if _, _, code := berth(t, append(store, "network", "exists", "backend")...); code != 0 {
+		t.Errorf("exists backend: exit %d", code)
+	}
+	if out, errOut, code := berth(t, append(store, "network", "exists", "nosuch")...); code != 1 || out != "" || errOut != "" {
+		t.Errorf("exists nosuch: exit %d, %q, %q", code, out, errOut)
+	}
+	if out := nb("rm", "backend"); out != "backend\n" {
 		t.Errorf("rm printed %q", out)
+	}
+	if out := nb("prune"); out != "frontend\n" {
+		t.Errorf("prune printed %q", out)
 	}
 	if q := nb("ls", "-q"); q != "berth\n" {
 		t.Errorf("ls -q after rm: %q", q)
