@@ -3,12 +3,14 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 func TestCgroupResources(t *testing.T) {
@@ -116,4 +118,60 @@ func TestPauseResumePsUpdateEvents(t *testing.T) {
 		t.Fatalf("events --stats: %+v", ev)
 	}
 	r.ok("delete", "--force", "ops1")
+}
+
+// TestSeccompNotifyListener: a profile with SCMP_ACT_NOTIFY hands its
+// listener, with the container's state, to the agent at listenerPath.
+func TestSeccompNotifyListener(t *testing.T) {
+	r := newRT(t)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	type got struct {
+		state map[string]any
+		fds   int
+	}
+	ch := make(chan got, 1)
+	go func() {
+		c, err := l.AcceptUnix()
+		if err != nil {
+			close(ch)
+			return
+		}
+		defer c.Close()
+		buf, oob := make([]byte, 64<<10), make([]byte, unix.CmsgSpace(4))
+		n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+		if err != nil {
+			close(ch)
+			return
+		}
+		var g got
+		json.Unmarshal(buf[:n], &g.state)
+		if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil && len(msgs) == 1 {
+			fds, _ := unix.ParseUnixRights(&msgs[0])
+			g.fds = len(fds)
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+		}
+		ch <- g
+	}()
+	b := r.bundle([]string{"echo", "hi"}, func(s *specs.Spec) {
+		s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: sock, ListenerMetadata: "meta-1",
+			Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdirat"}, Action: specs.ActNotify}}}
+	})
+	out, stderr, code := r.run(b, "notify1")
+	if code != 0 || out != "hi\n" {
+		t.Fatalf("run: exit %d, %q %s", code, out, stderr)
+	}
+	g, ok := <-ch
+	if !ok || g.fds != 1 || g.state["metadata"] != "meta-1" || g.state["pid"] == nil {
+		t.Fatalf("agent received %+v", g)
+	}
+	if st, _ := g.state["state"].(map[string]any); st["id"] != "notify1" {
+		t.Fatalf("container state sent to the agent: %v", g.state["state"])
+	}
 }
