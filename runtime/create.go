@@ -213,7 +213,7 @@ func (s *starter) launch(ctx context.Context) error {
 		return err
 	}
 	defer fds.close()
-	if !s.plan.newUser {
+	if !s.plan.inUserNS() {
 		if s.cgroupFiles, err = s.joinPlan(fds); err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (s *starter) launch(ctx context.Context) error {
 		return err
 	}
 	log.Debug("create: cgroup made", "id", s.rec.ID)
-	if s.plan.newUser {
+	if s.plan.inUserNS() {
 		// From inside its user namespace the init cannot write the
 		// host's cgroup files: the parent moves it.
 		if err := s.cg.Add(s.rec.Pid); err != nil {

@@ -37,6 +37,10 @@ func NamespaceTypes() []string {
 	return l
 }
 
+// inUserNS reports whether the init runs in a user namespace other than
+// the runtime's, where it cannot write the host's cgroup files.
+func (p *nsPlan) inUserNS() bool { return p.newUser || p.joinedUser }
+
 // nsPlan is how the init gets its namespaces: the clone makes what it can,
 // the nsenter constructor joins paths and makes what must come after a
 // join, the parent's thread joins a pid namespace (only children enter
@@ -46,6 +50,7 @@ type nsPlan struct {
 	enter       nsenter.Plan
 	pidPath     string
 	newUser     bool
+	joinedUser  bool
 	newCgroupNS bool
 	uidMaps     []syscall.SysProcIDMap
 	gidMaps     []syscall.SysProcIDMap
@@ -83,6 +88,7 @@ func planNamespaces(spec *specs.Spec) (*nsPlan, error) {
 		}
 	}
 	p.newUser = fresh&unix.CLONE_NEWUSER != 0
+	p.joinedUser = joinedUser
 	p.newCgroupNS = fresh&unix.CLONE_NEWCGROUP != 0
 	fresh &^= unix.CLONE_NEWCGROUP
 	if fresh&unix.CLONE_NEWTIME != 0 {

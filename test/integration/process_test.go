@@ -289,3 +289,49 @@ func sameLines(a, b string) bool {
 	}
 	return true
 }
+
+// TestJoinedUserNamespace: a container joins another's user, pid and
+// network namespaces and makes its mount, ipc and uts namespaces inside
+// that user namespace (the constructor unshares them after the join).
+func TestJoinedUserNamespace(t *testing.T) {
+	r := newRT(t)
+	userns := func(s *specs.Spec) {
+		dropCgroupMount(s)
+		s.Linux.Resources = nil
+	}
+	first := r.bundle([]string{"sleep", "100"}, func(s *specs.Spec) {
+		userns(s)
+		addNamespace(s, specs.UserNamespace, "")
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 300000, Size: 65536}}
+		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 300000, Size: 65536}}
+	})
+	openPath(first)
+	r.ok("run", "-d", "--bundle", first, "uowner")
+	pid := int(r.state("uowner")["pid"].(float64))
+	second := r.bundle(sh("cat /proc/self/uid_map; readlink /proc/self/ns/user; id -u; hostname"), func(s *specs.Spec) {
+		userns(s)
+		s.Hostname = "guest"
+		for _, t := range []specs.LinuxNamespaceType{specs.UserNamespace, specs.PIDNamespace, specs.NetworkNamespace} {
+			addNamespace(s, t, fmt.Sprintf("/proc/%d/ns/%s", pid, nsKindName(t)))
+		}
+	})
+	openPath(second)
+	out, stderr, code := r.run(second, "uguest")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	want, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid))
+	f := strings.Fields(out)
+	if len(f) != 6 || f[0] != "0" || f[1] != "300000" || f[3] != want || f[4] != "0" || f[5] != "guest" {
+		t.Fatalf("in the joined user namespace: %q, want its map, %s, uid 0, hostname guest", out, want)
+	}
+}
+
+// openPath lets a user namespace's root reach the bundle's rootfs.
+func openPath(bundle string) {
+	for d := bundle; d != "/"; d = filepath.Dir(d) {
+		if strings.HasPrefix(d, os.TempDir()+"/") {
+			os.Chmod(d, 0o755)
+		}
+	}
+}
