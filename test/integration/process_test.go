@@ -121,11 +121,7 @@ func TestUserNamespace(t *testing.T) {
 	// The container's root (host uid 200000) must reach the rootfs, and
 	// cannot make directories in it: the mount point exists already.
 	os.Mkdir(filepath.Join(b, "rootfs/shared"), 0o755)
-	for d := b; d != "/"; d = filepath.Dir(d) {
-		if strings.HasPrefix(d, os.TempDir()+"/") {
-			os.Chmod(d, 0o755)
-		}
-	}
+	openPath(b)
 	out, stderr, code := r.run(b, "userns1")
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s", code, stderr)
