@@ -14,7 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 
 	"github.com/berth-oci/berth/errdefs"
 	"github.com/berth-oci/berth/runtime/linux/initproc"
@@ -52,14 +52,18 @@ func (r *Runtime) root() string {
 
 func (r *Runtime) dir(id string) string { return filepath.Join(r.root(), id) }
 
-var validID = regexp.MustCompile(`^[\w+\-.]+$`)
+// validIDChar: runc's ^[\w+-.]+$, without compiling a regexp at every
+// start of the binary (the init included).
+func validIDChar(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_+-.", c)
+}
 
 // checkID rejects IDs that would not name a directory under Root safely.
 func checkID(id string) error {
 	if id == "" {
 		return fmt.Errorf("container id is empty: %w", errdefs.ErrInvalidArgument)
 	}
-	if !validID.MatchString(id) || id == "." || id == ".." || len(id) > 1024 {
+	if strings.IndexFunc(id, func(c rune) bool { return !validIDChar(c) }) >= 0 || id == "." || id == ".." || len(id) > 1024 {
 		return fmt.Errorf("invalid container id %q (letters, digits, and _ + - . only): %w", id, errdefs.ErrInvalidArgument)
 	}
 	return nil
