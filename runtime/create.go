@@ -286,7 +286,7 @@ func (s *starter) start() error {
 // talk sends the bootstrap and follows the init until it is created.
 func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 	b := initproc.Bootstrap{
-		ID: s.rec.ID, Bundle: s.rec.Bundle, Rootfs: s.rec.Rootfs, Spec: s.rec.Spec,
+		ID: s.rec.ID, Bundle: s.rec.Bundle, Rootfs: s.rec.Rootfs, Spec: initSpec(s.rec.Spec),
 		NoPivot: s.opts.NoPivot, NoNewKeyring: s.opts.NoNewKeyring,
 		ExtraFDs: len(fds.extra), Env: fds.env,
 		FifoFD: fds.fifoFD, ConsoleFD: fds.consoleFD,
@@ -347,6 +347,23 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 			return fmt.Errorf("init sent unknown message %q", m.Type)
 		}
 	}
+}
+
+// initSpec is the part of the config the init uses: the seccomp profile
+// goes compiled, the cgroup is the parent's, and of the hooks only those
+// that run inside matter. Less to decode, on the init's critical path: a
+// podman config carries a profile of several hundred syscall names.
+func initSpec(spec *specs.Spec) *specs.Spec {
+	c := *spec
+	if spec.Linux != nil {
+		l := *spec.Linux
+		l.Seccomp, l.Resources = nil, nil
+		c.Linux = &l
+	}
+	if spec.Hooks != nil {
+		c.Hooks = &specs.Hooks{CreateContainer: spec.Hooks.CreateContainer, StartContainer: spec.Hooks.StartContainer}
+	}
+	return &c
 }
 
 // next reads the init's next message; nil at the end of the socket.
