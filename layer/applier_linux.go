@@ -31,6 +31,8 @@ type applier struct {
 	dirAt map[string]int
 	buf   []byte
 	count int
+	// sparse is the total size of the sparse files written so far.
+	sparse int64
 }
 
 // dirMeta is what is set on a directory once its content is in place.
@@ -132,6 +134,13 @@ func (a *applier) replace(p string, mk func() error) error {
 }
 
 func (a *applier) regular(p string, hdr *tar.Header, r io.Reader) (err error) {
+	sparse := isSparse(hdr)
+	if sparse {
+		if a.o.MaxSize > 0 && hdr.Size > a.o.MaxSize-a.sparse {
+			return fmt.Errorf("sparse file of %d bytes: the layer's sparse files exceed the limit of %d bytes: %w", hdr.Size, a.o.MaxSize, errdefs.ErrInvalidArgument)
+		}
+		a.sparse += hdr.Size
+	}
 	var n node
 	err = a.replace(p, func() error {
 		var err error
@@ -146,7 +155,7 @@ func (a *applier) regular(p string, hdr *tar.Header, r io.Reader) (err error) {
 			err = &os.PathError{Op: "close", Path: p, Err: cerr}
 		}
 	}()
-	if isSparse(hdr) {
+	if sparse {
 		err = writeSparse(n.fd, r, hdr.Size, a.buf)
 	} else if hdr.Size > 0 {
 		_, err = io.CopyBuffer(fdWriter{n.fd}, r, a.buf)

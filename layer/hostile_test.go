@@ -99,6 +99,7 @@ func hostileCases(t testing.TB) []hostileCase {
 		return func(t testing.TB, s *sandbox) { mustExist(t, filepath.Join(s.root, rel)) }
 	}
 	bomb := mkTar(t, reg("zeros", strings.Repeat("\x00", 16<<20)))
+	sparseBomb := sparseBombTar(t)
 	return []hostileCase{
 		{name: "dotdot traversal", layers: one(reg("../../canary", "pwned")), wantErr: true},
 		{name: "dotdot inside a path", layers: one(reg("a/../../../canary", "pwned")), wantErr: true},
@@ -154,6 +155,7 @@ func hostileCases(t testing.TB) []hostileCase {
 		{name: "root replaced by a symlink", layers: one(sym("/", "/etc")), wantErr: true},
 		{name: "gzip bomb", layers: func(*sandbox) [][]byte { return [][]byte{compress(t, bomb, Gzip)} }, opts: ApplyOptions{MaxSize: 1 << 20}, wantErr: true},
 		{name: "zstd bomb", layers: func(*sandbox) [][]byte { return [][]byte{compress(t, bomb, Zstd)} }, opts: ApplyOptions{MaxSize: 1 << 20}, wantErr: true},
+		{name: "sparse bomb", layers: func(*sandbox) [][]byte { return [][]byte{sparseBomb} }, opts: ApplyOptions{MaxSize: 1 << 30}, wantErr: true},
 		{name: "duplicates later wins", layers: one(reg("f", "1"), dir("f/"), reg("f/x", "x"), reg("f", "2"), dir("g/"), reg("g", "file"), dir("g/")),
 			contains: func(t testing.TB, s *sandbox) {
 				if got := readFile(t, filepath.Join(s.root, "f")); got != "2" {
@@ -213,4 +215,25 @@ func TestHostileLayers(t *testing.T) {
 			})
 		}
 	}
+}
+
+// sparseBombTar is a tar of about 10 KiB holding a sparse file of 1 TiB,
+// made by GNU tar.
+func sparseBombTar(t testing.TB) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Create(dir + "/bomb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte("x"), 1<<20)
+	if err := f.Truncate(1 << 40); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out, err := execOutput("tar", "--sparse", "--format=posix", "-C", dir, "-cf", "-", "bomb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -67,7 +67,9 @@ type ApplyOptions struct {
 	// nodes (skipped with a warning), directories kept writable by their
 	// owner until the end.
 	Rootless bool
-	// MaxSize bounds the uncompressed bytes read (0 means no limit); a
+	// MaxSize bounds the uncompressed bytes read (0 means no limit), and
+	// on its own the total size of the layer's sparse files, holes
+	// included, which a few bytes of tar can declare terabytes of; a
 	// larger layer fails with errdefs.ErrInvalidArgument.
 	MaxSize int64
 	// Warn receives what was skipped (a device node without CAP_MKNOD, an

@@ -29,8 +29,13 @@ const holeBlock = 4096
 var zeroBlock [holeBlock]byte
 
 // writeSparse writes size bytes from r to fd, skipping blocks of zeros so
-// they stay holes, and sets the length at the end so a trailing hole counts.
+// they stay holes. archive/tar hides the sparse map and hands the holes
+// over as zeros, so every byte is read; the length is set first, so that a
+// size the filesystem cannot hold fails before that.
 func writeSparse(fd int, r io.Reader, size int64, buf []byte) error {
+	if err := unix.Ftruncate(fd, size); err != nil {
+		return &os.PathError{Op: "ftruncate", Path: "sparse file", Err: err}
+	}
 	var off int64
 	for off < size {
 		n, err := io.ReadFull(r, buf[:min(int64(len(buf)), size-off)])
@@ -52,9 +57,6 @@ func writeSparse(fd int, r io.Reader, size int64, buf []byte) error {
 			i = j
 		}
 		off += int64(n)
-	}
-	if err := unix.Ftruncate(fd, size); err != nil {
-		return &os.PathError{Op: "ftruncate", Path: "sparse file", Err: err}
 	}
 	return nil
 }
