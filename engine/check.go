@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth-oci/berth/content"
+	"github.com/berth-oci/berth/engine/network"
 	"github.com/berth-oci/berth/engine/snapshot"
 	digest "github.com/opencontainers/go-digest"
 	bolt "go.etcd.io/bbolt"
@@ -65,7 +66,7 @@ func (e *Engine) Check(ctx context.Context, repair bool) ([]Problem, error) {
 	}
 	defer lk.Unlock()
 	c := &checker{e: e, ctx: ctx, repair: repair}
-	steps := []func() error{c.database, c.containers, c.runtimeStates, c.imageNames, c.images, c.snapshots, c.volumes, c.garbage}
+	steps := []func() error{c.database, c.containers, c.runtimeStates, c.networks, c.imageNames, c.images, c.snapshots, c.volumes, c.garbage}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return c.problems, err
@@ -171,6 +172,31 @@ func (c *checker) container(r *containerRecord) {
 			return e.runtime(r).Delete(c.ctx, r.ID, true)
 		})
 	}
+}
+
+// networks finds network attachments, namespaces and addresses of
+// containers that do not run (or do not exist).
+func (c *checker) networks() error {
+	if _, err := os.Stat(filepath.Join(c.e.runRoot, "networks")); err != nil {
+		return nil // no container ever joined a network
+	}
+	m, err := c.e.networks()
+	if err != nil {
+		return err
+	}
+	inUse := func(id string) bool {
+		st := c.e.currentState(id)
+		return st.Status == StatusRunning || st.Status == StatusPaused
+	}
+	found, err := m.Check(c.ctx, inUse)
+	if err != nil {
+		return err
+	}
+	for _, l := range found {
+		l := l
+		c.found("network-"+l.Kind, l.Path, l.String(), func() error { return m.Repair(c.ctx, []network.Leftover{l}) })
+	}
+	return nil
 }
 
 // runtimeStates finds runtime state of containers the store does not have.

@@ -72,7 +72,7 @@ func (e *Engine) EnsureImage(ctx context.Context, ref string, policy PullPolicy,
 // options: its record, directory and volumes. Nothing runs yet; Start or
 // Run does that.
 func (e *Engine) Create(ctx context.Context, img *Image, imageName string, o CreateOptions) (*Container, error) {
-	if err := e.checkCreate(&o); err != nil {
+	if err := e.checkCreate(ctx, &o); err != nil {
 		return nil, err
 	}
 	rt, err := e.runtimeFor(o.Runtime)
@@ -103,27 +103,25 @@ func (e *Engine) Create(ctx context.Context, img *Image, imageName string, o Cre
 	return e.container(r), nil
 }
 
-func (e *Engine) checkCreate(o *CreateOptions) error {
+func (e *Engine) checkCreate(ctx context.Context, o *CreateOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
 	if o.Network == "" {
 		o.Network = NetworkNone
-		if e.opts.Network != nil {
+		if len(o.Publish) > 0 {
 			o.Network = NetworkBridge
 		}
 	}
-	return e.checkPublish(o)
+	return e.checkNetwork(ctx, o)
 }
 
 // runtimeFor resolves the runtime a new container uses.
 func (e *Engine) runtimeFor(name string) (string, error) {
 	if name == "" {
-		return e.DefaultRuntime()
+		name = e.opts.Runtime
 	}
-	o := *e
-	o.opts.Runtime = name
-	return o.DefaultRuntime()
+	return e.findRuntime(name)
 }
 
 // recordContainer stores r under its name (a generated one when it has

@@ -65,9 +65,6 @@ type Options struct {
 	Registry registry.Options
 	// Progress receives transfer events of pulls and pushes.
 	Progress progress.Reporter
-	// Network connects containers of --network bridge; nil leaves bridge
-	// unavailable.
-	Network NetworkDriver
 	// Warn receives what the engine worked around; nil drops it.
 	Warn func(string)
 }
@@ -81,6 +78,7 @@ type Engine struct {
 	runRoot string
 	content *local.Store
 	snaps   *snapshot.Store
+	net     networkState
 }
 
 // Open opens (creating when needed) the store at o.Root.
@@ -155,8 +153,10 @@ func (e *Engine) self() (string, error) {
 // DefaultRuntime finds the runtime new containers use: o.Runtime when set
 // (a name is looked up in PATH), else berth-runtime next to the berth
 // binary, else berth-runtime in PATH.
-func (e *Engine) DefaultRuntime() (string, error) {
-	name := e.opts.Runtime
+func (e *Engine) DefaultRuntime() (string, error) { return e.findRuntime(e.opts.Runtime) }
+
+// findRuntime resolves a runtime name as DefaultRuntime does.
+func (e *Engine) findRuntime(name string) (string, error) {
 	if name == "" {
 		if self, err := e.self(); err == nil {
 			p := filepath.Join(filepath.Dir(self), RuntimeName)

@@ -88,7 +88,19 @@ type InspectHostConfig struct {
 
 // InspectNetwork is the NetworkSettings of ContainerInspect.
 type InspectNetwork struct {
-	Ports map[string][]InspectPort `json:"Ports"`
+	IPAddress string                              `json:"IPAddress"`
+	Gateway   string                              `json:"Gateway"`
+	Ports     map[string][]InspectPort            `json:"Ports"`
+	Networks  map[string]InspectNetworkAttachment `json:"Networks,omitempty"`
+}
+
+// InspectNetworkAttachment is the container's interface on one network.
+type InspectNetworkAttachment struct {
+	NetworkID   string `json:"NetworkID"`
+	IPAddress   string `json:"IPAddress"`
+	IPPrefixLen int    `json:"IPPrefixLen"`
+	Gateway     string `json:"Gateway"`
+	MacAddress  string `json:"MacAddress"`
 }
 
 // InspectPort is one host binding of a published port.
@@ -167,9 +179,37 @@ func (e *Engine) Inspect(ctx context.Context, s string) (*ContainerInspect, erro
 		}
 		ci.Mounts = append(ci.Mounts, im)
 	}
-	for _, p := range o.Publish {
-		key := fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
-		ci.NetworkSettings.Ports[key] = append(ci.NetworkSettings.Ports[key], InspectPort{HostIP: p.HostIP, HostPort: fmt.Sprint(p.HostPort)})
+	ports := o.Publish
+	if a := e.attachment(ctx, r); a != nil {
+		ports = a.Ports
+		for _, n := range a.Networks {
+			in := InspectNetworkAttachment{NetworkID: n.Network, MacAddress: n.MAC}
+			for _, ip := range n.IPs {
+				in.IPAddress, in.IPPrefixLen = ip.Addr().String(), ip.Bits()
+			}
+			if len(n.Gateways) > 0 {
+				in.Gateway = n.Gateways[0].String()
+			}
+			if ci.NetworkSettings.IPAddress == "" {
+				ci.NetworkSettings.IPAddress, ci.NetworkSettings.Gateway = in.IPAddress, in.Gateway
+			}
+			if ci.NetworkSettings.Networks == nil {
+				ci.NetworkSettings.Networks = map[string]InspectNetworkAttachment{}
+			}
+			ci.NetworkSettings.Networks[n.Network] = in
+		}
+	}
+	for _, p := range ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = "tcp"
+		}
+		key := fmt.Sprintf("%d/%s", p.ContainerPort, proto)
+		ip := ""
+		if p.HostIP.IsValid() {
+			ip = p.HostIP.String()
+		}
+		ci.NetworkSettings.Ports[key] = append(ci.NetworkSettings.Ports[key], InspectPort{HostIP: ip, HostPort: fmt.Sprint(p.HostPort)})
 	}
 	return ci, nil
 }

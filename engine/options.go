@@ -52,8 +52,9 @@ type CreateOptions struct {
 	// Init runs a minimal init as the container's first process that
 	// reaps zombies and forwards signals to the command.
 	Init bool `json:"init,omitempty"`
-	// Network is none (the default), host, or bridge (needs a network
-	// driver); Publish maps ports, which needs bridge.
+	// Network is none (the default, bridge when ports are published),
+	// host, bridge (the default network) or the name of a network of
+	// berth network create; Publish maps ports, through a network.
 	Network string            `json:"network,omitempty"`
 	Publish []PortMapping     `json:"publish,omitempty"`
 	Labels  map[string]string `json:"labels,omitempty"`
@@ -86,10 +87,8 @@ func (o *CreateOptions) validate() error {
 	if o.WorkingDir != "" && !filepath.IsAbs(o.WorkingDir) {
 		return bad("working directory %q is not absolute", o.WorkingDir)
 	}
-	switch o.Network {
-	case "", NetworkNone, NetworkHost, NetworkBridge:
-	default:
-		return bad("network %q: want none, host or bridge", o.Network)
+	if o.Network != "" && !validName(o.Network) {
+		return bad("network %q: want none, host, bridge or a network's name", o.Network)
 	}
 	if o.Memory < 0 || o.CPUs < 0 || o.PidsLimit < 0 {
 		return bad("negative resource limit")

@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -29,6 +30,9 @@ func ParseSize(s string) (int64, error) {
 	mult := map[string]float64{"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
 	if mult == 0 {
 		return bad()
+	}
+	if n*mult >= math.MaxInt64 {
+		return 0, fmt.Errorf("size %q is too large: %w", s, errdefs.ErrInvalidArgument)
 	}
 	return int64(n * mult), nil
 }

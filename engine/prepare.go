@@ -34,7 +34,15 @@ func (e *Engine) prepare(ctx context.Context, r *containerRecord) (*specs.Spec, 
 	if err := e.mountRootfs(ctx, r); err != nil {
 		return nil, err
 	}
-	s, err := e.buildSpec(ctx, r, rootfs)
+	var netns string
+	if usesNetwork(r.Options.Network) {
+		var err error
+		if netns, err = e.connect(ctx, r); err != nil {
+			snapshot.Unmount(rootfs)
+			return nil, err
+		}
+	}
+	s, err := e.buildSpec(ctx, r, rootfs, netns)
 	if err == nil {
 		err = e.copyUp(ctx, r, rootfs)
 	}
@@ -45,6 +53,7 @@ func (e *Engine) prepare(ctx context.Context, r *containerRecord) (*specs.Spec, 
 		err = writeSpec(e.ctrDir(r.ID), s)
 	}
 	if err != nil {
+		e.disconnect(ctx, r)
 		snapshot.Unmount(rootfs)
 		return nil, err
 	}

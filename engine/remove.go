@@ -60,6 +60,9 @@ func (e *Engine) removeLocked(ctx context.Context, r *containerRecord, volumes b
 	if err := rt.Delete(ctx, r.ID, true); err != nil {
 		return fmt.Errorf("remove container %s: %w", r.Name, err)
 	}
+	if err := e.disconnect(ctx, r); err != nil {
+		return fmt.Errorf("remove container %s: %w", r.Name, err)
+	}
 	if err := snapshot.Unmount(e.ctrPath(r.ID, ctrRootfs)); err != nil {
 		return fmt.Errorf("remove container %s: %w", r.Name, err)
 	}

@@ -128,6 +128,9 @@ func (e *Engine) finish(ctx context.Context, r *containerRecord, code int, cause
 	if _, err := os.Stat(e.ctrDir(r.ID)); err != nil {
 		return nil // removed meanwhile
 	}
+	if err := e.disconnect(ctx, r); err != nil {
+		e.warn("container %s: %v", r.Name, err)
+	}
 	if err := snapshot.Unmount(e.ctrPath(r.ID, ctrRootfs)); err != nil {
 		e.warn("container %s: %v", r.Name, err)
 	}

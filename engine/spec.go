@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/berth-oci/berth/bundle"
+	"github.com/berth-oci/berth/engine/reaper"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -15,7 +16,7 @@ import (
 // and run with the InitVerb.
 const (
 	InitPath = "/run/berth-init"
-	InitVerb = "__init"
+	InitVerb = reaper.Verb
 )
 
 // CgroupParent is where containers' cgroups go.
@@ -25,7 +26,7 @@ const CgroupParent = "/berth"
 // filesystem is mounted at rootfs: the image config with the options
 // applied over the default profile (bundle.Generate), then the engine's
 // part: mounts, resources, security, namespaces.
-func (e *Engine) buildSpec(ctx context.Context, r *containerRecord, rootfs string) (*specs.Spec, error) {
+func (e *Engine) buildSpec(ctx context.Context, r *containerRecord, rootfs, netns string) (*specs.Spec, error) {
 	cfg, err := e.readConfig(ctx, &Image{ID: r.ImageID, Config: r.ImageConfig})
 	if err != nil {
 		return nil, err
@@ -43,9 +44,7 @@ func (e *Engine) buildSpec(ctx context.Context, r *containerRecord, rootfs strin
 	s.Root.Path = ctrRootfs
 	s.Linux.CgroupsPath = CgroupParent + "/" + r.ID
 	s.Process.NoNewPrivileges = o.NoNewPrivileges
-	if err := e.applyNetwork(s, o); err != nil {
-		return nil, err
-	}
+	e.applyNetwork(s, o, netns)
 	if err := e.applySecurity(s, o); err != nil {
 		return nil, err
 	}

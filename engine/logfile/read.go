@@ -72,13 +72,17 @@ func Read(ctx context.Context, path string, o ReadOptions, out func(stream strin
 	r := &reader{o: o, out: out, partial: map[string][]byte{}, first: map[string]time.Time{}}
 	br := bufio.NewReaderSize(f, 64<<10)
 	if o.Tail >= 0 {
-		if err := r.collectTail(br); err != nil {
+		// Without follow, a last partial line is a line of the tail.
+		if err := r.collectTail(br, !o.Follow); err != nil {
 			return err
 		}
 	} else if err := r.drain(br); err != nil {
 		return err
 	}
 	if !o.Follow {
+		if o.Tail >= 0 {
+			return nil
+		}
 		return r.flushPartial()
 	}
 	return r.follow(ctx, br)
@@ -146,7 +150,7 @@ func (r *reader) drain(br *bufio.Reader) error {
 }
 
 // collectTail reads to the end keeping the last Tail lines, then emits them.
-func (r *reader) collectTail(br *bufio.Reader) error {
+func (r *reader) collectTail(br *bufio.Reader, flush bool) error {
 	type held struct {
 		stream string
 		t      time.Time
@@ -162,6 +166,9 @@ func (r *reader) collectTail(br *bufio.Reader) error {
 		return nil
 	}
 	err := r.drain(br)
+	if err == nil && flush {
+		err = r.flushPartial()
+	}
 	r.out = out
 	if err != nil {
 		return err

@@ -15,8 +15,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Verb is the argument berth is run with as a container's init.
+const Verb = "__init"
+
+// early receives every signal from the process's first moments when it
+// runs as an init. Go's runtime would otherwise end the process (with
+// status 2, since the kernel ignores an init's own fatal signals) on a
+// SIGTERM arriving before Main: a stop right after the start. This
+// package has few imports, so its init runs before the heavy package
+// initializations of the berth binary.
+var early chan os.Signal
+
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == Verb {
+		early = make(chan os.Signal, 64)
+		signal.Notify(early)
+	}
+}
+
 // Main runs args (after an optional "--") as the child and returns the
 // status to exit with: the child's, or 128+n when a signal n killed it.
+// Signals that arrived before the child started are passed on to it.
 func Main(args []string) int {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
@@ -25,8 +44,11 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "berth-init: no command")
 		return 125
 	}
-	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs)
+	sigs := early
+	if sigs == nil {
+		sigs = make(chan os.Signal, 64)
+		signal.Notify(sigs)
+	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	// The child leads its own process group in the foreground of the

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
 
 	"github.com/berth-oci/berth/engine"
@@ -110,10 +111,18 @@ func newPortCommand() *cobra.Command {
 				return err
 			}
 			for _, p := range ports {
-				if len(args) == 2 && args[1] != fmt.Sprint(p.ContainerPort) && args[1] != fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol) {
+				proto := p.Protocol
+				if proto == "" {
+					proto = "tcp"
+				}
+				if len(args) == 2 && args[1] != fmt.Sprint(p.ContainerPort) && args[1] != fmt.Sprintf("%d/%s", p.ContainerPort, proto) {
 					continue
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), p.String())
+				ip := "0.0.0.0"
+				if p.HostIP.IsValid() {
+					ip = p.HostIP.String()
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%d/%s -> %s\n", p.ContainerPort, proto, net.JoinHostPort(ip, fmt.Sprint(p.HostPort)))
 			}
 			return nil
 		},

@@ -180,7 +180,7 @@ func TestEngineFiles(t *testing.T) {
 	if out := s.ok("port", "linky"); out != "" {
 		t.Errorf("port of a container without published ports: %q", out)
 	}
-	s.exits(125, "run", "--rm", "-p", "8080:80", imgBusybox, "true") // needs a network driver
+	s.exits(125, "run", "--rm", "--network", "none", "-p", "8080:80", imgBusybox, "true") // ports need a network
 }
 
 // TestEngineSharedSnapshots: two images with the same base layer share its

@@ -1,0 +1,69 @@
+package integration
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEngineBridge runs a web server on a network of its own (made with
+// berth network create, so the test shares no bridge with the host's
+// default network), publishes its port on a host port the engine picks,
+// fetches a page through it, and checks nothing is left after rm.
+func TestEngineBridge(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
+		t.Skip("containernetworking-plugins is not installed")
+	}
+	s, _ := withImages(t)
+	n := os.Getpid() % 200
+	name := fmt.Sprintf("bt%d", os.Getpid())
+	s.ok("network", "create", "--subnet", fmt.Sprintf("10.213.%d.0/24", n), "--interface-name", name, name)
+	t.Cleanup(func() { s.berth("network", "rm", "-f", name) })
+	www := t.TempDir()
+	os.WriteFile(filepath.Join(www, "index.html"), []byte("served by berth\n"), 0o644)
+	s.ok("run", "-d", "--name", "web", "--network", name, "-p", "127.0.0.1::80", "-v", www+":/www:ro",
+		imgBusybox, "httpd", "-f", "-p", "80", "-h", "/www")
+	port := s.ok("port", "web")
+	m := regexp.MustCompile(`^80/tcp -> 127\.0\.0\.1:(\d+)\n$`).FindStringSubmatch(port)
+	if m == nil {
+		t.Fatalf("port: %q", port)
+	}
+	var body string
+	client := &http.Client{Timeout: 300 * time.Millisecond}
+	engWaitFor(t, "the page through the published port", func() bool {
+		resp, err := client.Get("http://127.0.0.1:" + m[1] + "/index.html")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return true
+	})
+	if body != "served by berth\n" {
+		t.Errorf("page: %q", body)
+	}
+	ip := s.ok("container", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", "web")
+	if !strings.HasPrefix(ip, fmt.Sprintf("10.213.%d.", n)) {
+		t.Errorf("the container's address %q is not on its network", ip)
+	}
+	if out := s.ok("exec", "web", "sh", "-c", "grep web /etc/hosts | cut -f1"); out != ip {
+		t.Errorf("/etc/hosts names the container %q, inspect says %q", out, ip)
+	}
+	s.ok("rm", "-f", "web")
+	if out := s.ok("system", "check"); out != "no problems found\n" {
+		t.Errorf("after rm: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(s.runRoot, "netns")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(s.runRoot, "netns"))
+		if len(entries) != 0 {
+			t.Errorf("network namespaces left: %v", entries)
+		}
+	}
+}
