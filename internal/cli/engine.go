@@ -38,7 +38,7 @@ func addEngineCommands(root *cobra.Command) {
 		newCreateCommand(), newRunCommand(), newStartCommand(), newStopCommand(), newRestartCommand(),
 		newKillCommand(), newRmCommand(), newWaitCommand(), newPsCommand(), newLogsCommand(), newContainerCommand(),
 		newExecCommand(), newTopCommand(), newPortCommand(), newCpCommand(), newCommitCommand(),
-		newVolumeCommand(), newSystemCommand(), newPushCommand(),
+		newVolumeCommand(), newSystemCommand(), newPushCommand(), newPauseCommand(true), newPauseCommand(false),
 	)
 	for _, c := range root.Commands() {
 		if c.Name() == "image" {

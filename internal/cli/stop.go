@@ -146,3 +146,26 @@ func newWaitCommand() *cobra.Command {
 		},
 	}
 }
+
+func newPauseCommand(pause bool) *cobra.Command {
+	use, short := "pause", "Freeze every process of running containers"
+	if !pause {
+		use, short = "unpause", "Thaw paused containers"
+	}
+	return &cobra.Command{
+		Use:   use + " CONTAINER...",
+		Short: short,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := openEngine(cmd)
+			if err != nil {
+				return err
+			}
+			op := e.Pause
+			if !pause {
+				op = e.Unpause
+			}
+			return eachContainer(cmd, e, args, false, func(a string) error { return op(cmd.Context(), a) })
+		},
+	}
+}

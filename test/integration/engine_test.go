@@ -23,6 +23,7 @@ func TestEngineRunForeground(t *testing.T) {
 	}
 	s.exits(126, "run", "--rm", imgBusybox, "/etc/passwd")
 	s.exits(125, "run", "--rm", "--user", "nobody-here", imgBusybox, "true")
+	s.exits(125, "run", "--rm", "--pull", "never", "example.com/not/here", "true")
 	// The image's config: Cmd, Env, WorkingDir; flags over it.
 	if out := s.ok("run", "--rm", imgApp); out != "hello from app\n" {
 		t.Errorf("run app (its Cmd in its WorkingDir): %q", out)
@@ -120,12 +121,22 @@ func TestEngineDetached(t *testing.T) {
 	if out := s.ok("logs", "--tail", "1", "-t", "web"); !strings.HasSuffix(out, " bye\n") || !strings.HasPrefix(out, "20") {
 		t.Errorf("logs --tail 1 -t: %q", out)
 	}
-	// Start again, kill, and the status is the signal's.
+	// Start again, pause, kill, and the status is the signal's.
 	s.ok("start", "web")
+	s.ok("pause", "web")
+	if out := s.ok("ps", "--format", "{{.State}}"); out != "paused\n" {
+		t.Errorf("ps of a paused container: %q", out)
+	}
+	s.ok("unpause", "web")
 	s.ok("kill", "web")
 	if out := s.ok("wait", "web"); out != "137\n" {
 		t.Errorf("wait after kill: %q", out)
 	}
+	// restart: stopped and started again, with a new start time.
+	s.ok("run", "-d", "--name", "again", imgBusybox, "sh", "-c", "echo run; sleep 1000")
+	s.ok("restart", "-t", "0", "again")
+	engWaitFor(t, "the second run's output", func() bool { return s.ok("logs", "again") == "run\nrun\n" })
+	s.ok("rm", "-f", "again")
 	// A running container is not removed without force.
 	s.ok("run", "-d", "--name", "busy", imgBusybox, "sleep", "1000")
 	s.exits(125, "rm", "busy")
