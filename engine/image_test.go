@@ -12,6 +12,7 @@ import (
 	"github.com/berth-oci/berth/internal/testimage"
 	"github.com/berth-oci/berth/layout"
 	"github.com/berth-oci/berth/layout/dockerarchive"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func snapshotDirs(t *testing.T, e *Engine) int {
@@ -137,5 +138,50 @@ func TestParseImageRef(t *testing.T) {
 		if _, err := ParseImageRef(bad); err == nil {
 			t.Errorf("ParseImageRef(%q) accepted", bad)
 		}
+	}
+}
+
+// TestPullPlatform pulls one platform of a multi-platform image from a
+// layout, keeping the index, and another platform beside it.
+func TestPullPlatform(t *testing.T) {
+	ctx := context.Background()
+	e := openTest(t)
+	dir := filepath.Join(t.TempDir(), "multi")
+	l, err := layout.Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _, err := testimage.BuildIndex(ctx, l.Store(), []ocispec.Platform{
+		{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"},
+	}, testimage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Tag(ctx, idx, "multi"); err != nil {
+		t.Fatal(err)
+	}
+	arm, err := e.Pull(ctx, "oci:"+dir+":multi", PullOptions{Platform: &ocispec.Platform{OS: "linux", Architecture: "arm64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arm[0].Platform.Architecture != "arm64" || arm[0].Index == nil || arm[0].Index.Digest != idx.Digest {
+		t.Fatalf("arm64 pull: %+v", arm[0])
+	}
+	if _, err := e.content.Info(ctx, idx.Digest); err != nil {
+		t.Fatalf("the index is not kept: %v", err)
+	}
+	amd, err := e.Pull(ctx, "oci:"+dir+":multi", PullOptions{Platform: &ocispec.Platform{OS: "linux", Architecture: "amd64"}})
+	if err != nil || amd[0].ID == arm[0].ID || amd[0].Platform.Architecture != "amd64" {
+		t.Fatalf("amd64 pull: %+v, %v", amd, err)
+	}
+	// The name moved to the newest pull; both images stay.
+	if got, err := e.LookupImage(ctx, "localhost/multi:multi"); err != nil || got.ID != amd[0].ID {
+		t.Fatalf("lookup after the second pull: %v", err)
+	}
+	if imgs, _ := e.Images(ctx); len(imgs) != 2 {
+		t.Fatalf("%d images, want 2", len(imgs))
+	}
+	if got, err := e.EnsureImage(ctx, "localhost/multi:multi", PullNever, &ocispec.Platform{OS: "linux", Architecture: "amd64"}); err != nil || got.ID != amd[0].ID {
+		t.Fatalf("EnsureImage of the stored platform: %v", err)
 	}
 }
