@@ -46,6 +46,7 @@ and confinement unless flags change them, and exit with its status.`,
 				// process's terminal from it.
 				stdio.Terminal = os.Stdin
 			}
+			defer holdSignals()()
 			code, err := e.Exec(cmd.Context(), args[0], o, stdio)
 			if err != nil {
 				return exitErr(err)

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/berth-oci/berth/engine"
 	"github.com/spf13/cobra"
@@ -47,6 +49,7 @@ background, printing its ID. The image is pulled when the store lacks it.`,
 // runAttached runs container id in the foreground with berth's stdio and
 // exits with its status.
 func runAttached(cmd *cobra.Command, e *engine.Engine, id string, interactive, tty bool) error {
+	defer holdSignals()()
 	stdio := engine.Stdio{Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
 	if interactive {
 		stdio.Stdin = os.Stdin
@@ -78,4 +81,13 @@ func exitErr(err error) error {
 		return &exitError{code: ee.Code, err: err}
 	}
 	return err
+}
+
+// holdSignals keeps the signals a user sends from ending berth while it
+// supervises a container: the engine forwards them to the container
+// while it runs, and berth must outlive it to clean up after it.
+func holdSignals() func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	return func() { signal.Stop(ch) }
 }

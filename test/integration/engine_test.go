@@ -1,12 +1,14 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -47,6 +49,24 @@ func TestEngineRunForeground(t *testing.T) {
 	stdout, stderr, _ := s.berth("run", "--rm", imgBusybox, "sh", "-c", "echo out; echo err >&2")
 	if stdout != "out\n" || stderr != "err\n" {
 		t.Errorf("streams: stdout %q stderr %q", stdout, stderr)
+	}
+	// Signals to berth reach the container, and berth outlives them to
+	// return its status and remove it.
+	fg := s.cmd("run", "--rm", "--name", "trapper", imgBusybox, "sh", "-c", `trap 'exit 9' INT; echo ready; while :; do sleep 0.05; done`)
+	fgOut, err := fg.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(fgOut).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("the trapping container's first line: %q, %v", line, err)
+	}
+	fg.Process.Signal(syscall.SIGINT)
+	fg.Wait()
+	if code := fg.ProcessState.ExitCode(); code != 9 {
+		t.Errorf("a foreground run sent SIGINT: exit %d, want the container's 9", code)
 	}
 	// A docker archive is a transport too.
 	archive := engArchive(t, dir, "app", "example.com/app:v1")
