@@ -287,6 +287,12 @@ func TestEngineRuntimes(t *testing.T) {
 		if out := s.ok("ps", "--format", "{{.Names}} {{.State}}"); out != "r running\n" {
 			t.Errorf("ps with %s: %q", rt, out)
 		}
+		if out := s.ok("exec", "r", "echo", "in"); out != "in\n" {
+			t.Errorf("exec with %s: %q", rt, out)
+		}
+		if out := s.ok("top", "r"); !strings.Contains(out, "sleep 1000") {
+			t.Errorf("top with %s: %q", rt, out)
+		}
 		s.ok("stop", "-t", "0", "r")
 		if out := s.ok("wait", "r"); out != "137\n" {
 			t.Errorf("wait with %s: %q", rt, out)
