@@ -56,18 +56,29 @@ func berthBin(t *testing.T) string {
 			b.err = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "berth-engine-it-")
+		// One fixed place, replaced by each run, so runs leave no binaries
+		// behind; built beside it and renamed, so concurrent runs never see
+		// half a binary.
+		dir := filepath.Join(os.TempDir(), "berth-engine-it")
+		if b.err = os.MkdirAll(dir, 0o755); b.err != nil {
+			return
+		}
+		tmp, err := os.CreateTemp(dir, "berth-*")
 		if err != nil {
 			b.err = err
 			return
 		}
-		b.path = filepath.Join(dir, "berth")
-		build := exec.Command("go", "build", "-tags", "netgo osusergo", "-o", b.path, "./cmd/berth")
+		tmp.Close()
+		defer os.Remove(tmp.Name())
+		build := exec.Command("go", "build", "-tags", "netgo osusergo", "-o", tmp.Name(), "./cmd/berth")
 		build.Dir = filepath.Dir(strings.TrimSpace(string(out)))
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("build berth: %v\n%s", err, out)
+			return
 		}
+		b.path = filepath.Join(dir, "berth")
+		b.err = os.Rename(tmp.Name(), b.path)
 	})
 	if b.err != nil {
 		t.Fatal(b.err)
