@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-oci/berth/engine/logfile"
 	"github.com/berth-oci/berth/engine/oci"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -60,6 +61,25 @@ func (ss *session) close() {
 }
 
 func (ss *session) runtimeLog() string { return ss.e.ctrPath(ss.r.ID, ctrRuntimeLog) }
+
+// setConsoleSize records the caller's terminal size as the container's
+// process.consoleSize: the runtime sizes the pty before the process
+// starts, which resizing the master after it arrives would race with.
+func (ss *session) setConsoleSize() error {
+	if ss.stdio.Terminal == nil {
+		return nil
+	}
+	ws, err := unix.IoctlGetWinsize(int(ss.stdio.Terminal.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Row == 0 || ws.Col == 0 {
+		return nil
+	}
+	spec, err := ss.e.readSpec(ss.r.ID)
+	if err != nil {
+		return err
+	}
+	spec.Process.ConsoleSize = &specs.Box{Height: uint(ws.Row), Width: uint(ws.Col)}
+	return writeSpec(ss.e.ctrDir(ss.r.ID), spec)
+}
 
 // runtimeCmd is the runtime's run command for this container.
 func (ss *session) runtimeCmd(extra ...string) *exec.Cmd {
@@ -175,6 +195,9 @@ func (ss *session) startDetached() error {
 	var master chan *os.File
 	var cmd *exec.Cmd
 	if ss.r.Options.Tty {
+		if err := ss.setConsoleSize(); err != nil {
+			return err
+		}
 		cs, err := newConsoleSocket(ss.e.runRoot, ss.r.ID)
 		if err != nil {
 			return err
