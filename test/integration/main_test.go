@@ -11,8 +11,9 @@ import (
 	"testing"
 )
 
-// runtimeBin is the berth-runtime under test.
-var runtimeBin string
+// runtimeBin is the berth-runtime under test; buildDir, when not empty,
+// the temporary directory it was built into, removed after the tests.
+var runtimeBin, buildDir string
 
 func TestMain(m *testing.M) {
 	code, err := setup()
@@ -23,7 +24,11 @@ func TestMain(m *testing.M) {
 	if code >= 0 {
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code = m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 // setup finds berth-runtime in $BERTH_BIN or builds it the way the
@@ -47,6 +52,7 @@ func setup() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	buildDir = dir
 	runtimeBin = filepath.Join(dir, "berth-runtime")
 	build := exec.Command("go", "build", "-tags", "netgo osusergo", "-ldflags", "-extldflags -static",
 		"-o", runtimeBin, "./cmd/berth-runtime")
