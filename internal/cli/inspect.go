@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/berth-oci/berth/errdefs"
@@ -40,6 +39,7 @@ type inspectFlags struct {
 	reg                 registryFlags
 	raw, config, noTags bool
 	platform            string
+	format, kind        string
 }
 
 // newInspectCommand is `berth inspect`. A docker:// argument is inspected
@@ -48,16 +48,24 @@ type inspectFlags struct {
 func newInspectCommand() *cobra.Command {
 	var f inspectFlags
 	cmd := &cobra.Command{
-		Use:   "inspect [flags] docker://REFERENCE",
-		Short: "Show an image's manifest and config as a registry serves it",
-		Long: `Show what a registry holds for docker://REFERENCE without fetching its layers,
-as skopeo inspect does: name, digest, tags of the repository, creation time,
-labels, platform, layers and environment. --raw prints the manifest (or index)
-as served, --config the image configuration.`,
-		Args: cobra.ExactArgs(1),
+		Use:   "inspect [flags] CONTAINER|IMAGE... | docker://REFERENCE",
+		Short: "Show containers and images of the store, or an image in a registry",
+		Long: `Show containers and images of berth's store as JSON (or through a Go
+template with --format), as podman inspect does; --type container|image limits
+the search.
+
+With docker://REFERENCE, show what a registry holds without fetching its
+layers, as skopeo inspect does: name, digest, tags of the repository, creation
+time, labels, platform, layers and environment. --raw prints the manifest (or
+index) as served, --config the image configuration.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !strings.HasPrefix(args[0], "docker://") {
-				return inspectLocal(cmd, args)
+			remote := countPrefixed(args, "docker://")
+			switch {
+			case remote == 0:
+				return inspectEngine(cmd, args, f.format, f.kind)
+			case len(args) > 1:
+				return fmt.Errorf("inspect: one docker:// reference at a time: %w", errdefs.ErrInvalidArgument)
 			}
 			return runRemoteInspect(cmd, args[0], &f)
 		},
@@ -67,12 +75,9 @@ as served, --config the image configuration.`,
 	cmd.Flags().BoolVar(&f.config, "config", false, "print the image configuration")
 	cmd.Flags().BoolVarP(&f.noTags, "no-tags", "n", false, "do not list the repository's tags")
 	cmd.Flags().StringVar(&f.platform, "platform", "", "`OS/ARCH[/VARIANT]` to choose from an index (default: this host's)")
+	cmd.Flags().StringVarP(&f.format, "format", "f", "json", "store objects: json or a Go template")
+	cmd.Flags().StringVar(&f.kind, "type", "", "store objects: container or image (default: whichever the name finds)")
 	return cmd
-}
-
-// inspectLocal is where the engine's `inspect CONTAINER|IMAGE` joins.
-func inspectLocal(_ *cobra.Command, args []string) error {
-	return fmt.Errorf("inspect %s: only docker://REFERENCE can be inspected (for layouts: berth image inspect oci:PATH[:NAME]): %w", args[0], errdefs.ErrNotImplemented)
 }
 
 func runRemoteInspect(cmd *cobra.Command, arg string, f *inspectFlags) error {

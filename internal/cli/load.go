@@ -14,14 +14,17 @@ import (
 func newLoadCommand() *cobra.Command {
 	var input string
 	cmd := &cobra.Command{
-		Use:   "load [-i FILE] oci:PATH[:NAME]",
-		Short: "Read images from a docker-save archive into a layout",
+		Use:   "load [-i FILE] [oci:PATH[:NAME]]",
+		Short: "Read images from a docker-save archive into the store or a layout",
 		Long: `Read the images of a docker-save archive (the classic layout or Docker 25+'s)
-into a layout, creating the layout when needed. Each image is named by its name
-in the archive, or NAME when the archive holds a single image. Every blob is
-verified before anything is stored.`,
-		Args: cobra.ExactArgs(1),
+into berth's store, or into a layout (created when needed) when one is given.
+In a layout each image is named by its name in the archive, or NAME when the
+archive holds a single image. Every blob is verified before anything is stored.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return loadEngineImages(cmd, input)
+			}
 			r, err := layout.ParseReference(args[0])
 			if err != nil {
 				return err

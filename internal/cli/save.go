@@ -19,10 +19,11 @@ import (
 func newSaveCommand() *cobra.Command {
 	var output, format, platform string
 	cmd := &cobra.Command{
-		Use:   "save [-o FILE] oci:PATH[:NAME]...",
-		Short: "Write images of a layout to a docker-save archive",
-		Long: `Write images of a layout to an archive that docker load, podman load and
-skopeo read. Each image is named in the archive by its name in the layout when
+		Use:   "save [-o FILE] IMAGE... | oci:PATH[:NAME]...",
+		Short: "Write images to a docker-save archive",
+		Long: `Write images of berth's store (IMAGE: a name or ID) or of a layout
+(oci:PATH[:NAME]) to an archive that docker load, podman load and skopeo read.
+An image of a layout is named in the archive by its name in the layout when
 that is a full reference (example.com/app:v1), or localhost/DIR:NAME otherwise.
 Formats: docker-archive (the classic layout, plain-tar layers) and
 docker-oci-archive (the layout of Docker 25+: an OCI layout inside, blobs
@@ -36,6 +37,11 @@ unchanged).`,
 			p, err := platformFlag(platform)
 			if err != nil {
 				return err
+			}
+			if layouts := countPrefixed(args, layout.Transport+":"); layouts == 0 {
+				return saveEngineImages(cmd, args, output, f)
+			} else if layouts != len(args) {
+				return fmt.Errorf("save: give images of the store or of a layout, not both: %w", errdefs.ErrInvalidArgument)
 			}
 			var images []dockerarchive.Image
 			var store *layout.Layout
@@ -63,6 +69,16 @@ unchanged).`,
 	cmd.Flags().StringVar(&format, "format", "docker-archive", "archive format: docker-archive or docker-oci-archive")
 	cmd.Flags().StringVar(&platform, "platform", "", "platform to choose from an index (default: this host's)")
 	return cmd
+}
+
+func countPrefixed(args []string, prefix string) int {
+	n := 0
+	for _, a := range args {
+		if strings.HasPrefix(a, prefix) {
+			n++
+		}
+	}
+	return n
 }
 
 func archiveFormat(s string) (dockerarchive.Format, error) {
