@@ -81,7 +81,7 @@ func diffToStore(ctx context.Context, store content.Store, base, changed, tmpDir
 	if err != nil {
 		return nil, fmt.Errorf("repack: diff %s: %w", changed, err)
 	}
-	if res.UncompressedSize <= emptyTarSize {
+	if res.Entries == 0 {
 		return nil, nil
 	}
 	if _, err := f.Seek(0, 0); err != nil {
@@ -93,9 +93,6 @@ func diffToStore(ctx context.Context, store content.Store, base, changed, tmpDir
 	}
 	return &res, nil
 }
-
-// emptyTarSize is the size of a tar without entries: its trailer.
-const emptyTarSize = 1024
 
 func compression(s string) (layer.Compression, error) {
 	switch s {

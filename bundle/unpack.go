@@ -114,8 +114,12 @@ func applyOne(ctx context.Context, p content.Provider, root string, l ocispec.De
 	if ra.Size() != l.Size {
 		return fmt.Errorf("stored blob is %d bytes, the manifest says %d: %w", ra.Size(), l.Size, errdefs.ErrDigestMismatch)
 	}
+	limit, err := layer.SpaceLimit(root)
+	if err != nil {
+		return err
+	}
 	_, err = layer.Apply(ctx, root, content.NewReader(ra), layer.ApplyOptions{
-		MediaType: l.MediaType, Digest: l.Digest, DiffID: diffID,
+		MediaType: l.MediaType, Digest: l.Digest, DiffID: diffID, MaxSize: limit,
 		UIDMap: o.UIDMap, GIDMap: o.GIDMap, Rootless: o.Rootless, Warn: o.Warn,
 	})
 	return err

@@ -149,8 +149,12 @@ func (e *Engine) unpackLayer(ctx context.Context, desc ocispec.Descriptor, diffI
 			return err
 		}
 		defer ra.Close()
+		limit, err := layer.SpaceLimit(dir)
+		if err != nil {
+			return err
+		}
 		res, err := layer.Apply(ctx, dir, content.NewReader(ra), layer.ApplyOptions{
-			MediaType: desc.MediaType, Digest: desc.Digest, DiffID: diffID, Format: layer.Overlay,
+			MediaType: desc.MediaType, Digest: desc.Digest, DiffID: diffID, Format: layer.Overlay, MaxSize: limit,
 			Warn: func(msg string) { e.warn("layer %s: %s", desc.Digest, msg) },
 		})
 		rec.Size = res.Size
