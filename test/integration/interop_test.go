@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-oci/berth/internal/fixture"
 )
@@ -50,9 +51,42 @@ func TestPodman(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exit status 5") {
 		t.Fatalf("podman run of a process exiting 5: %q %v", out, err)
 	}
-	if _, err := pm(append(append([]string{"run", "-d", "--name", "berth-long"}, runFlags...), "localhost/berth-bb", "sleep", "100")...); err != nil {
+	// The limit as the container's own cgroup shows it (a cgroup namespace).
+	out, err = pm(append(append([]string{"run", "--rm", "--memory", "64m", "--cgroupns", "private"}, runFlags...),
+		"localhost/berth-bb", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")...)
+	if err != nil || strings.TrimSpace(out) != "67108864" {
+		t.Fatalf("podman run --memory 64m: %q %v", out, err)
+	}
+	if _, err := pm(append(append([]string{"run", "-d", "--name", "berth-long"}, runFlags...), "localhost/berth-bb",
+		"sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.02; done")...); err != nil {
 		t.Fatal(err)
 	}
+	counter := func() string {
+		out, err := pm("exec", "berth-long", "cat", "/tmp/n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if _, err := pm("pause", "berth-long"); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := pm("inspect", "--format", "{{.State.Status}}", "berth-long"); strings.TrimSpace(out) != "paused" {
+		t.Fatalf("status after pause: %q", out)
+	}
+	// exec into a frozen container would hang: read the counter from the host.
+	pid, _ := pm("inspect", "--format", "{{.State.Pid}}", "berth-long")
+	nFile := "/proc/" + strings.TrimSpace(pid) + "/root/tmp/n"
+	before, _ := os.ReadFile(nFile)
+	time.Sleep(200 * time.Millisecond)
+	if after, _ := os.ReadFile(nFile); string(after) != string(before) || len(before) == 0 {
+		t.Fatalf("the counter moved while paused: %q -> %q", before, after)
+	}
+	if _, err := pm("unpause", "berth-long"); err != nil {
+		t.Fatal(err)
+	}
+	first := counter()
+	engWaitFor(t, "the counter to move after unpause", func() bool { return counter() != first })
 	if out, err := pm("ps", "--format", "{{.Names}} {{.Status}}"); err != nil || !strings.Contains(out, "berth-long Up") {
 		t.Fatalf("podman ps: %q %v", out, err)
 	}
