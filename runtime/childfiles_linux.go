@@ -181,12 +181,15 @@ func (s *starter) command(f *childFiles) (*exec.Cmd, error) {
 	if stderr == nil {
 		stderr = os.Stderr
 	}
+	// Without root, the kernel lets a gid_map be written only once
+	// setgroups is denied in the namespace, as runc does rootless.
+	rootless := os.Geteuid() != 0
 	attr := &syscall.SysProcAttr{
 		Cloneflags:                 s.plan.cloneflags,
 		Setsid:                     true,
 		UidMappings:                s.plan.uidMaps,
 		GidMappings:                s.plan.gidMaps,
-		GidMappingsEnableSetgroups: true,
+		GidMappingsEnableSetgroups: !rootless,
 	}
 	if f.cgroupFD >= 0 {
 		attr.UseCgroupFD, attr.CgroupFD = true, f.cgroupFD
@@ -194,7 +197,7 @@ func (s *starter) command(f *childFiles) (*exec.Cmd, error) {
 	if s.plan.newUser {
 		// Root of the new namespace from the start, so that the execve of
 		// the init keeps the capabilities there.
-		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: rootless}
 	}
 	return &exec.Cmd{
 		Path:        "/proc/self/fd/" + strconv.Itoa(f.exeFD),

@@ -62,7 +62,7 @@ func validate(spec *specs.Spec, rootfs string) (warnings []string, err error) {
 		return nil, err
 	}
 	if spec.Process != nil {
-		if warnings, err = validateProcess(spec.Process); err != nil {
+		if warnings, err = validateProcess(spec.Process, hasUserNS(spec)); err != nil {
 			return nil, err
 		}
 	}
@@ -112,7 +112,7 @@ func validateNamespaces(spec *specs.Spec) error {
 	return nil
 }
 
-func validateProcess(p *specs.Process) ([]string, error) {
+func validateProcess(p *specs.Process, inUserNS bool) ([]string, error) {
 	if len(p.Args) == 0 {
 		return nil, invalid("process.args is empty")
 	}
@@ -147,24 +147,41 @@ func validateProcess(p *specs.Process) ([]string, error) {
 	if p.ExecCPUAffinity != nil {
 		return nil, unsupported("process.execCPUAffinity")
 	}
-	return capabilityWarnings(p.Capabilities)
+	return capabilityWarnings(p.Capabilities, inUserNS)
+}
+
+// hasUserNS reports whether the container has a user namespace of its own
+// (new or joined), where its processes hold capabilities the runtime's
+// caller may lack.
+func hasUserNS(spec *specs.Spec) bool {
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			return true
+		}
+	}
+	return false
 }
 
 // capabilityWarnings names the capabilities that will not be granted:
-// unknown to the kernel, or outside the runtime's own permitted set.
-func capabilityWarnings(c *specs.LinuxCapabilities) ([]string, error) {
+// unknown to the kernel, or beyond what the container's init can hold —
+// the runtime's permitted set, or in a user namespace of the container's
+// own (where its root has every capability) the bounding set.
+func capabilityWarnings(c *specs.LinuxCapabilities, inUserNS bool) ([]string, error) {
 	sets, unknown := caps.FromSpec(c)
 	var w []string
 	for _, n := range unknown {
 		w = append(w, "capability "+n+" is unknown to this kernel: not granted")
 	}
-	_, permitted, _, err := caps.Current()
+	_, limit, _, err := caps.Current()
+	if inUserNS {
+		limit, err = caps.Bounding()
+	}
 	if err != nil {
 		return nil, err
 	}
-	_, dropped := sets.Grantable(permitted)
+	_, dropped := sets.Grantable(limit)
 	for _, n := range dropped {
-		w = append(w, "capability "+n+" is outside the runtime's permitted set: not granted")
+		w = append(w, "capability "+n+" is outside what the container can hold: not granted")
 	}
 	if amb := sets.Ambient &^ (sets.Permitted & sets.Inheritable); amb != 0 {
 		for i := 0; i < 64; i++ {

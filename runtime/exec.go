@@ -35,7 +35,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	if st != specs.StateRunning && !(st == statusPaused && o.IgnorePaused) {
 		return 1, wrongState(id, st, "running", "exec")
 	}
-	warnings, err := validateProcess(o.Process)
+	warnings, err := validateProcess(o.Process, hasUserNS(rec.Spec))
 	if err != nil {
 		return 1, err
 	}

@@ -21,7 +21,7 @@ func DefaultSpec(rootless bool) *specs.Spec {
 			Env:      []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"},
 			Cwd:      "/",
 			Capabilities: &specs.LinuxCapabilities{
-				Bounding: capsList, Effective: capsList, Permitted: capsList, Ambient: capsList,
+				Bounding: capsList, Effective: capsList, Permitted: capsList,
 			},
 			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
 			NoNewPrivileges: true,

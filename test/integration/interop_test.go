@@ -62,12 +62,10 @@ func TestPodman(t *testing.T) {
 		t.Fatal(err)
 	}
 	counter := func() string {
-		out, err := pm("exec", "berth-long", "cat", "/tmp/n")
-		if err != nil {
-			t.Fatal(err)
-		}
+		out, _ := pm("exec", "berth-long", "cat", "/tmp/n")
 		return out
 	}
+	engWaitFor(t, "the counter to start", func() bool { return strings.TrimSpace(counter()) != "" })
 	if _, err := pm("pause", "berth-long"); err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,22 @@ func Current() (effective, permitted, inheritable Set, err error) {
 		join(data[0].Inheritable, data[1].Inheritable), nil
 }
 
+// Bounding returns the calling thread's bounding set, the capabilities
+// any process it starts can ever hold.
+func Bounding() (Set, error) {
+	var s Set
+	for c := 0; c <= lastCap(); c++ {
+		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
+		if err != nil {
+			return 0, fmt.Errorf("read the bounding set: %w", err)
+		}
+		if in == 1 {
+			s |= 1 << uint(c)
+		}
+	}
+	return s, nil
+}
+
 // Grantable drops from s what the thread cannot grant (absent from its
 // permitted set, like CAP_SYS_RESOURCE on a host whose bounding set lacks
 // it) and returns the names dropped.

@@ -174,6 +174,9 @@ func (m *manager) mainDir() string {
 
 func (m *manager) Pids() ([]int, error) {
 	root := m.mainDir()
+	if root == "" && m.rootless {
+		return nil, nil // none could be made or joined: nothing is in one
+	}
 	if root == "" {
 		return nil, fmt.Errorf("list cgroup processes: no hierarchy: %w", errdefs.ErrUnavailable)
 	}

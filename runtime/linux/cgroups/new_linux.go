@@ -48,7 +48,8 @@ func Load(s Saved) (Manager, error) {
 	default:
 		return nil, fmt.Errorf("load cgroup state: unknown mode %q: %w", s.Mode, errdefs.ErrInvalidArgument)
 	}
-	if len(s.Paths) == 0 {
+	// A rootless container may have been left in no cgroup at all.
+	if len(s.Paths) == 0 && !s.Rootless {
 		return nil, fmt.Errorf("load cgroup state: no paths: %w", errdefs.ErrInvalidArgument)
 	}
 	for k, p := range s.Paths {
@@ -56,7 +57,7 @@ func Load(s Saved) (Manager, error) {
 			return nil, fmt.Errorf("load cgroup state: path %q for %s is not clean and absolute: %w", p, k, errdefs.ErrInvalidArgument)
 		}
 	}
-	if _, ok := s.Paths[UnifiedKey]; s.Mode != ModeV1 && !ok {
+	if _, ok := s.Paths[UnifiedKey]; s.Mode != ModeV1 && !ok && !s.Rootless {
 		return nil, fmt.Errorf("load cgroup state: mode %s without a %s path: %w", s.Mode, UnifiedKey, errdefs.ErrInvalidArgument)
 	}
 	return newManager(s), nil
