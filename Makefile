@@ -47,4 +47,5 @@ bench: deps build
 	@for b in bench/*/run; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
 
 clean:
+	@awk -v d="$(BIN)/" 'index($$2, d) == 1 {print $$2}' /proc/self/mounts | sort -r | xargs -r umount -l
 	rm -rf $(BIN)
