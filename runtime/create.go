@@ -298,7 +298,7 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 		Exec:          s.exec,
 		CgroupFiles:   s.cgroupFiles,
 	}
-	if err := json.NewEncoder(s.sock).Encode(&b); err != nil {
+	if err := initproc.WriteBootstrap(s.sock, &b); err != nil {
 		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))
 	}
 	s.in = &syncReader{f: s.sock}
@@ -350,11 +350,13 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 }
 
 // initSpec is the part of the config the init uses: the seccomp profile
-// goes compiled, the cgroup is the parent's, and of the hooks only those
-// that run inside matter. Less to decode, on the init's critical path: a
-// podman config carries a profile of several hundred syscall names.
+// goes compiled, the cgroup is the parent's, of the hooks only those that
+// run inside matter, and the other platforms' sections not at all. Less
+// to decode, on the init's critical path: a podman config carries a
+// profile of several hundred syscall names.
 func initSpec(spec *specs.Spec) *specs.Spec {
 	c := *spec
+	c.Solaris, c.Windows, c.VM, c.ZOS, c.FreeBSD = nil, nil, nil, nil, nil
 	if spec.Linux != nil {
 		l := *spec.Linux
 		l.Seccomp, l.Resources = nil, nil

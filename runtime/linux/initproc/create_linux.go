@@ -92,6 +92,9 @@ func (p *initProcess) prepareExec() error {
 func (p *initProcess) waitHooks() error {
 	p.send(Message{Type: MsgPrepared})
 	var m Message
+	if p.dec == nil {
+		p.dec = json.NewDecoder(p.sock)
+	}
 	if err := p.dec.Decode(&m); err != nil {
 		return fmt.Errorf("wait for createRuntime hooks: %w", err)
 	}

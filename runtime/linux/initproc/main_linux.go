@@ -16,8 +16,8 @@ import (
 type initProcess struct {
 	b      *Bootstrap
 	sock   *os.File
-	dec    *json.Decoder
-	procFD int // the runtime's /proc/self/fd, to reopen exec.fifo after the pivot
+	dec    *json.Decoder // the parent's messages after the bootstrap
+	procFD int           // the runtime's /proc/self/fd, to reopen exec.fifo after the pivot
 
 	seccompLoaded bool
 }
@@ -50,13 +50,12 @@ func Main() int {
 	os.Unsetenv("GOMAXPROCS")
 
 	p := &initProcess{sock: os.NewFile(uintptr(fd), "sync"), procFD: -1}
-	p.dec = json.NewDecoder(p.sock)
-	var b Bootstrap
-	if err := p.dec.Decode(&b); err != nil {
+	b, err := ReadBootstrap(p.sock)
+	if err != nil {
 		p.send(Message{Type: MsgError, Msg: fmt.Sprintf("init: read bootstrap: %v", err)})
 		return 1
 	}
-	p.b = &b
+	p.b = b
 	if err := joinCgroup(b.CgroupFiles); err != nil {
 		p.send(Message{Type: MsgError, Msg: err.Error()})
 		return 1

@@ -3,8 +3,9 @@
 // the clone made and the nsenter constructor joined.
 //
 // The protocol with the parent runs over one stream socket (fd in
-// EnvSyncFD), as JSON values: the parent sends one Bootstrap; the init
-// answers with Messages: "prepared" (mounts done: the parent runs its
+// EnvSyncFD): the parent sends one Bootstrap (WriteBootstrap: a binary
+// frame, see wire.go), then JSON values; the init answers with JSON
+// Messages: "prepared" (mounts done: the parent runs its
 // createRuntime hooks and answers "resume"), then "created", or "error" at
 // any point. After "created" the init blocks opening exec.fifo for writing
 // until `start` opens it for reading; from then on it reports through the
