@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/berth-oci/berth/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -47,8 +48,11 @@ func validateMemory(r *specs.LinuxResources) error {
 	return nil
 }
 
-// cpuList is the kernel's list format: "0-3,7".
-var cpuList = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
+// cpuList is the kernel's list format: "0-3,7". Compiled on first use,
+// not at the start of every process (the container's init included).
+var cpuList = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
+})
 
 func validateCPU(r *specs.LinuxResources) error {
 	c := r.CPU
@@ -58,10 +62,10 @@ func validateCPU(r *specs.LinuxResources) error {
 	if c.Quota != nil && *c.Quota > 0 && c.Burst != nil && *c.Burst > uint64(*c.Quota) {
 		return invalid("cpu.burst %d: larger than cpu.quota %d", *c.Burst, *c.Quota)
 	}
-	if c.Cpus != "" && !cpuList.MatchString(c.Cpus) {
+	if c.Cpus != "" && !cpuList().MatchString(c.Cpus) {
 		return invalid("cpu.cpus %q: want a list like 0-3,7", c.Cpus)
 	}
-	if c.Mems != "" && !cpuList.MatchString(c.Mems) {
+	if c.Mems != "" && !cpuList().MatchString(c.Mems) {
 		return invalid("cpu.mems %q: want a list like 0-3,7", c.Mems)
 	}
 	return nil
@@ -88,11 +92,13 @@ func validateBlockIO(r *specs.LinuxResources) error {
 }
 
 // pageSize is the hugepage size format of the spec: "2MB", "1GB", "64KB".
-var pageSize = regexp.MustCompile(`^[1-9][0-9]*(KB|MB|GB|TB|PB)$`)
+var pageSize = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[1-9][0-9]*(KB|MB|GB|TB|PB)$`)
+})
 
 func validateHugepages(r *specs.LinuxResources) error {
 	for i, h := range r.HugepageLimits {
-		if !pageSize.MatchString(h.Pagesize) {
+		if !pageSize().MatchString(h.Pagesize) {
 			return invalid("hugepageLimits[%d].pageSize %q: want a size like 2MB or 1GB", i, h.Pagesize)
 		}
 	}
