@@ -76,7 +76,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOpts, rec *reco
 	if err != nil {
 		return nil, err
 	}
-	filter, notify, err := compileSeccomp(spec)
+	filter, notify, err := r.compileSeccomp(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	if s.plan, err = execNamespaces(rec); err != nil {
 		return 1, err
 	}
-	if s.seccomp, s.seccompNotify, err = compileSeccomp(&spec); err != nil {
+	if s.seccomp, s.seccompNotify, err = r.compileSeccomp(&spec); err != nil {
 		return 1, err
 	}
 	if s.seccompNotify {
