@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/berth-oci/berth/errdefs"
 	"github.com/distribution/reference"
@@ -30,7 +31,9 @@ func hasDomain(s string) bool {
 	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
-var hexPrefix = regexp.MustCompile(`^[a-f0-9]{3,64}$`)
+var hexPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-f0-9]{3,64}$`)
+})
 
 // LookupImage finds the image a user names: by name (short names are
 // tried as docker.io/library/…, then as localhost/…, then as the only
@@ -51,7 +54,7 @@ func lookupImage(tx *bolt.Tx, s string) (*Image, error) {
 		return nil, fmt.Errorf("image name: empty: %w", errdefs.ErrInvalidArgument)
 	}
 	id := strings.TrimPrefix(s, "sha256:")
-	if len(id) == 64 && hexPrefix.MatchString(id) {
+	if len(id) == 64 && hexPrefix().MatchString(id) {
 		if img, err := getImage(tx, digest.NewDigestFromEncoded(digest.SHA256, id)); err == nil {
 			return img, nil
 		}
@@ -59,7 +62,7 @@ func lookupImage(tx *bolt.Tx, s string) (*Image, error) {
 	if img, err := lookupByName(tx, s); err == nil || !errdefsNotFound(err) {
 		return img, err
 	}
-	if hexPrefix.MatchString(s) {
+	if hexPrefix().MatchString(s) {
 		if img, err := lookupByPrefix(tx, s); err == nil || !errdefsNotFound(err) {
 			return img, err
 		}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/berth-oci/berth/content"
 	"github.com/berth-oci/berth/errdefs"
@@ -108,7 +109,9 @@ func (e *Engine) copyBlob(ctx context.Context, src content.Provider, desc ocispe
 	return content.WriteBlob(ctx, e.content, desc, content.NewReader(ra))
 }
 
-var notRepoChars = regexp.MustCompile(`[^a-z0-9._-]+`)
+var notRepoChars = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[^a-z0-9._-]+`)
+})
 
 // layoutImageName names an image pulled from a layout: its name in the
 // layout when that is a full reference with a tag, else
@@ -121,7 +124,7 @@ func layoutImageName(r layout.Reference) string {
 			}
 		}
 	}
-	repo := strings.Trim(notRepoChars.ReplaceAllString(strings.ToLower(filepath.Base(filepath.Clean(r.Path))), "-"), "-._")
+	repo := strings.Trim(notRepoChars().ReplaceAllString(strings.ToLower(filepath.Base(filepath.Clean(r.Path))), "-"), "-._")
 	if repo == "" {
 		repo = "image"
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -15,7 +16,9 @@ import (
 // org.opencontainers.image.ref.name, plus the underscore of Docker tags.
 // The spec's finer grammar is only a SHOULD, and a layout tagged "v1_2" by
 // skopeo must stay readable; white space and the like are refused.
-var refNameChars = regexp.MustCompile(`^[A-Za-z0-9_.:@/+-]+$`)
+var refNameChars = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_.:@/+-]+$`)
+})
 
 // predefined holds a check for each pre-defined annotation key whose value
 // has a format; it returns what is wrong with a value, or "". Keys of free
@@ -29,7 +32,7 @@ var predefined = map[string]func(string) string{
 		return ""
 	},
 	ocispec.AnnotationRefName: func(v string) string {
-		if !refNameChars.MatchString(v) {
+		if !refNameChars().MatchString(v) {
 			return "not a valid reference name"
 		}
 		return ""

@@ -6,16 +6,22 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/berth-oci/berth/errdefs"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// The digest grammar of descriptor.md.
+// The digest grammar of descriptor.md, compiled on first use rather than
+// at the start of every berth process.
 var (
-	algorithmGrammar = regexp.MustCompile(`^[a-z0-9]+(?:[+._-][a-z0-9]+)*$`)
-	encodedGrammar   = regexp.MustCompile(`^[a-zA-Z0-9=_-]+$`)
+	algorithmGrammar = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]+(?:[+._-][a-z0-9]+)*$`)
+	})
+	encodedGrammar = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-zA-Z0-9=_-]+$`)
+	})
 )
 
 // registered maps the algorithms descriptor.md registers to the length of
@@ -42,10 +48,10 @@ func digestProblem(d digest.Digest) string {
 	if !ok {
 		return "invalid format: want algorithm:encoded"
 	}
-	if !algorithmGrammar.MatchString(alg) {
+	if !algorithmGrammar().MatchString(alg) {
 		return "invalid algorithm"
 	}
-	if !encodedGrammar.MatchString(enc) {
+	if !encodedGrammar().MatchString(enc) {
 		return "invalid encoding"
 	}
 	if n, ok := registered[alg]; ok && (len(enc) != n || strings.Trim(enc, "0123456789abcdef") != "") {

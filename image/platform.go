@@ -129,13 +129,15 @@ func FormatPlatform(p ocispec.Platform) string {
 // variantRules says which variants an architecture knows (the Platform
 // Variants table of image-index.md, plus arm/v5, which Docker publishes);
 // an architecture absent from it takes no variant.
-var variantRules = map[string]*regexp.Regexp{
-	"arm":     regexp.MustCompile(`^v[5-8]$`),
-	"arm64":   regexp.MustCompile(`^v(8(\.[1-9])?|9(\.[1-5])?)$`),
-	"amd64":   regexp.MustCompile(`^v[1-4]$`),
-	"ppc64le": regexp.MustCompile(`^power(8|9|10|11)$`),
-	"riscv64": regexp.MustCompile(`^rva(20|22|23)u64$`),
-}
+var variantRules = sync.OnceValue(func() map[string]*regexp.Regexp {
+	return map[string]*regexp.Regexp{
+		"arm":     regexp.MustCompile(`^v[5-8]$`),
+		"arm64":   regexp.MustCompile(`^v(8(\.[1-9])?|9(\.[1-5])?)$`),
+		"amd64":   regexp.MustCompile(`^v[1-4]$`),
+		"ppc64le": regexp.MustCompile(`^power(8|9|10|11)$`),
+		"riscv64": regexp.MustCompile(`^rva(20|22|23)u64$`),
+	}
+})
 
 // ParsePlatform reads a platform as a user writes it: "os/arch[/variant]",
 // normalized ("linux/aarch64" is linux/arm64/v8). A lone os takes the host's
@@ -177,7 +179,7 @@ func ParsePlatform(s string) (ocispec.Platform, error) {
 		return invalid("unknown architecture %q", p.Architecture)
 	}
 	if p.Variant != "" {
-		rule, ok := variantRules[p.Architecture]
+		rule, ok := variantRules()[p.Architecture]
 		if !ok {
 			return invalid("architecture %s has no variants", p.Architecture)
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -15,13 +16,15 @@ import (
 // Each check records problems under the path of the field it judges.
 
 // mediaTypeGrammar is RFC 6838 section 4.2 as the image-spec schemas encode it.
-var mediaTypeGrammar = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+var mediaTypeGrammar = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+})
 
 func checkMediaType(p *problems, field, mt string) {
 	switch {
 	case mt == "":
 		p.add(field, "missing")
-	case !mediaTypeGrammar.MatchString(mt):
+	case !mediaTypeGrammar().MatchString(mt):
 		p.addValue(field, mt, "invalid media type: want type/subtype as in RFC 6838")
 	}
 }

@@ -129,7 +129,9 @@ func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	return out
 }
 
-var quotedName = regexp.MustCompile(`'([^']*)'`)
+var quotedName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`'([^']*)'`)
+})
 
 // translate turns one schema violation into problems worded for a person
 // who wrote the document rather than the schema.
@@ -139,7 +141,7 @@ func translate(ve *jsonschema.ValidationError, doc any) []Problem {
 	switch keyword {
 	case "required":
 		var out []Problem
-		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
+		for _, m := range quotedName().FindAllStringSubmatch(ve.Message, -1) {
 			out = append(out, Problem{Field: join(field, m[1]), Msg: "missing"})
 		}
 		if out != nil {
@@ -155,7 +157,7 @@ func translate(ve *jsonschema.ValidationError, doc any) []Problem {
 	case "format":
 		s, _ := value.(string)
 		format := "format"
-		if m := quotedName.FindAllStringSubmatch(ve.Message, -1); m != nil {
+		if m := quotedName().FindAllStringSubmatch(ve.Message, -1); m != nil {
 			format = m[len(m)-1][1] // the message quotes the value, then the format
 		}
 		return []Problem{{Field: field, Value: s, Msg: "not a valid " + format}}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/berth-oci/berth/errdefs"
@@ -67,13 +68,15 @@ type CreateOptions struct {
 }
 
 // Names of networks follow CNI's rule for network names.
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+})
 
 // reserved are --network values that are modes, not networks.
 var reserved = map[string]bool{"none": true, "host": true, "bridge": true, "private": true, "container": true, "ns": true, "default": true}
 
 func checkName(name string) error {
-	if !nameRE.MatchString(name) || len(name) > 200 {
+	if !nameRE().MatchString(name) || len(name) > 200 {
 		return fmt.Errorf("network name %q: want letters, digits, '_', '.', '-' (starting with a letter or digit, at most 200): %w", name, errdefs.ErrInvalidArgument)
 	}
 	if reserved[name] {
@@ -83,10 +86,12 @@ func checkName(name string) error {
 }
 
 // idRE is what container IDs may be: they become file names here.
-var idRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+var idRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+})
 
 func checkID(id string) error {
-	if !idRE.MatchString(id) {
+	if !idRE().MatchString(id) {
 		return fmt.Errorf("container ID %q: want letters, digits, '_', '.', '-': %w", id, errdefs.ErrInvalidArgument)
 	}
 	return nil
