@@ -2,18 +2,13 @@ package image
 
 import (
 	"embed"
-	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"path"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 // The JSON schemas of the image-spec, copied verbatim from the spec so that
@@ -32,27 +27,20 @@ const (
 
 var (
 	schemaOnce sync.Once
-	schemas    map[string]*jsonschema.Schema
+	schemas    map[string]*schemaNode
 	schemaErr  error
 )
 
-// compiled returns the compiled schema of one file. The schemas refer to each
-// other by URLs under opencontainers.org; every such URL resolves to the
-// embedded file of the same base name.
-func compiled(name string) (*jsonschema.Schema, error) {
+// compiled returns the compiled schema of one file, compiling them all on
+// first use. The schemas refer to each other by URLs under
+// opencontainers.org; every such URL resolves to the embedded file of the
+// same base name.
+func compiled(name string) (*schemaNode, error) {
 	schemaOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft4
-		c.LoadURL = func(s string) (io.ReadCloser, error) {
-			u, err := url.Parse(s)
-			if err != nil {
-				return nil, err
-			}
-			return schemaFS.Open("schema/" + path.Base(u.Path))
-		}
-		schemas = map[string]*jsonschema.Schema{}
+		set := newSchemaSet(func(file string) ([]byte, error) { return schemaFS.ReadFile("schema/" + file) })
+		schemas = map[string]*schemaNode{}
 		for _, n := range []string{schemaManifest, schemaIndex, schemaConfig, schemaDescriptor, schemaLayout} {
-			s, err := c.Compile("https://opencontainers.org/schema/embedded/" + n)
+			s, err := set.compileFile(n)
 			if err != nil {
 				schemaErr = fmt.Errorf("compile embedded schema %s: %w", n, err)
 				return
@@ -80,22 +68,13 @@ func checkSchema(p *problems, name string, doc any) {
 		p.add("", "%v", err)
 		return
 	}
-	err = validateSafely(s, doc)
-	var ve *jsonschema.ValidationError
-	if err == nil {
-		return
-	}
-	if !errors.As(err, &ve) {
-		p.add("", "schema %s: %v", name, err)
-		return
-	}
 	seen := p.covered()
 	var found []Problem
-	for _, leaf := range leaves(ve) {
-		if relaxed[leaf.KeywordLocation] {
+	for _, v := range s.validate(doc) {
+		if relaxed[v.KeywordLocation] {
 			continue
 		}
-		for _, pr := range translate(leaf, doc) {
+		for _, pr := range translate(v, doc) {
 			if seen[pr.Field] {
 				continue
 			}
@@ -107,35 +86,13 @@ func checkSchema(p *problems, name string, doc any) {
 	p.list = append(p.list, found...)
 }
 
-// validateSafely runs the third-party validator so that a panic in it, on
-// input nobody foresaw, refuses the document rather than crash the caller.
-func validateSafely(s *jsonschema.Schema, doc any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("schema validator failed on this document: %v", r)
-		}
-	}()
-	return s.Validate(doc)
-}
-
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
-}
-
 var quotedName = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`'([^']*)'`)
 })
 
 // translate turns one schema violation into problems worded for a person
 // who wrote the document rather than the schema.
-func translate(ve *jsonschema.ValidationError, doc any) []Problem {
+func translate(ve schemaViolation, doc any) []Problem {
 	field, value := resolve(doc, ve.InstanceLocation)
 	keyword := path.Base(ve.KeywordLocation)
 	switch keyword {
