@@ -32,8 +32,9 @@ type CreateOpts struct {
 	// console, when set (run with a terminal and no console socket), is the
 	// socket over which the init sends the pty master.
 	console *os.File
-	// beforeStart, when set, runs right before the init is forked.
-	beforeStart func()
+	// beforeBootstrap, when set, runs right before the init is sent its
+	// bootstrap: until then the init has booted but done nothing.
+	beforeBootstrap func()
 	// noWait (run): the init goes on to the user process without waiting
 	// on exec.fifo; the parent learns the outcome on the sync socket.
 	noWait bool
@@ -259,9 +260,6 @@ func (s *starter) launch(ctx context.Context) error {
 // of our own that never runs anything else: setns(CLONE_NEWPID) places
 // only the children of the thread, which is all we need.
 func (s *starter) start() error {
-	if s.opts.beforeStart != nil {
-		s.opts.beforeStart()
-	}
 	if s.plan.pidPath == "" {
 		return s.cmd.Start()
 	}
@@ -285,6 +283,9 @@ func (s *starter) start() error {
 
 // talk sends the bootstrap and follows the init until it is created.
 func (s *starter) talk(ctx context.Context, fds *childFiles) error {
+	if s.opts.beforeBootstrap != nil {
+		s.opts.beforeBootstrap()
+	}
 	b := initproc.Bootstrap{
 		ID: s.rec.ID, Bundle: s.rec.Bundle, Rootfs: s.rec.Rootfs, Spec: initSpec(s.rec.Spec),
 		NoPivot: s.opts.NoPivot, NoNewKeyring: s.opts.NoNewKeyring,

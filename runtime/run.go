@@ -104,12 +104,14 @@ func (r *Runtime) startCreated(ctx context.Context, c *creation) error {
 }
 
 // catchSignals catches every signal, to forward to the container's
-// process, from before the process exists so that none is lost. Enabling
-// every signal costs the Go runtime one round trip between two of its
-// threads per signal (2-3 ms here, more on a busy host): it runs while the
-// config is read and the container prepared, and the init is forked once
-// it is done (through o.beforeStart). stop undoes it in the background: it
-// is as slow.
+// process, from before that process can exist so that none is lost.
+// Enabling every signal costs the Go runtime one round trip between two
+// of its threads per signal (2-3 ms here, more on a busy host): it runs
+// while the config is read, the container prepared and the init boots,
+// and the init is sent its bootstrap only once it is done (through
+// o.beforeBootstrap). A signal that ends the runtime before then ends the
+// init too, which sees its socket close before it did anything. stop
+// undoes it in the background: it is as slow.
 func catchSignals(o *CreateOpts) (sigs chan os.Signal, stop func()) {
 	sigs = make(chan os.Signal, 128)
 	notified := make(chan struct{})
@@ -117,7 +119,7 @@ func catchSignals(o *CreateOpts) (sigs chan os.Signal, stop func()) {
 		signal.Notify(sigs)
 		close(notified)
 	}()
-	o.beforeStart = func() { <-notified }
+	o.beforeBootstrap = func() { <-notified }
 	return sigs, func() { go func() { <-notified; signal.Stop(sigs) }() }
 }
 
