@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,24 +13,25 @@ import (
 	"github.com/berth-oci/berth/runtime/linux/caps"
 	"github.com/berth-oci/berth/runtime/linux/hooks"
 	"github.com/berth-oci/berth/runtime/linux/initproc"
+	"github.com/berth-oci/berth/runtime/specjson"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// loadSpec reads bundle/config.json.
-func loadSpec(bundle string) (*specs.Spec, error) {
+// loadSpec reads bundle/config.json; it returns the bytes read too.
+func loadSpec(bundle string) (*specs.Spec, []byte, error) {
 	path := filepath.Join(bundle, "config.json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("bundle %s has no config.json: %w", bundle, errdefs.ErrNotFound)
+		return nil, nil, fmt.Errorf("bundle %s has no config.json: %w", bundle, errdefs.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	var spec specs.Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		return nil, fmt.Errorf("parse %s: %v: %w", path, err, errdefs.ErrInvalidArgument)
+	if err := specjson.Unmarshal(b, &spec); err != nil {
+		return nil, nil, fmt.Errorf("parse %s: %v: %w", path, err, errdefs.ErrInvalidArgument)
 	}
-	return &spec, nil
+	return &spec, b, nil
 }
 
 func invalid(format string, args ...any) error {

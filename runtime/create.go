@@ -129,7 +129,7 @@ func (r *Runtime) newRecord(id, bundle string) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", bundle, err)
 	}
-	spec, err := loadSpec(bundle)
+	spec, raw, err := loadSpec(bundle)
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +154,7 @@ func (r *Runtime) newRecord(id, bundle string) (*record, error) {
 		Created: time.Now().UTC(),
 		Owner:   itoa(os.Geteuid()),
 		Spec:    spec,
+		RawSpec: raw,
 	}, nil
 }
 

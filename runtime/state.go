@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth-oci/berth/errdefs"
+	"github.com/berth-oci/berth/runtime/specjson"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -29,7 +30,10 @@ type State struct {
 
 // record is state.json: what the runtime remembers of a container. The
 // config is kept as it was at create: later edits of config.json must not
-// affect the container.
+// affect the container. It is kept as JSON (RawSpec), the bytes of
+// config.json when nothing changed it since: encoding a specs.Spec with
+// encoding/json first builds encoders for every type it reaches, a
+// millisecond on the path of every create.
 type record struct {
 	ID       string          `json:"id"`
 	Bundle   string          `json:"bundle"`
@@ -38,7 +42,8 @@ type record struct {
 	PidStart uint64          `json:"pidStart"` // start time of pid, against pid reuse
 	Created  time.Time       `json:"created"`
 	Owner    string          `json:"owner"`
-	Spec     *specs.Spec     `json:"spec"`
+	Spec     *specs.Spec     `json:"-"`
+	RawSpec  json.RawMessage `json:"spec"` // Spec as JSON; nil once Spec changed
 	Cgroup   json.RawMessage `json:"cgroup,omitempty"`
 }
 
@@ -57,13 +62,26 @@ func (r *Runtime) load(id string) (*record, error) {
 		return nil, fmt.Errorf("read state of container %s: %w", id, err)
 	}
 	var rec record
-	if err := json.Unmarshal(b, &rec); err != nil {
+	if err := specjson.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("parse state of container %s: %w", id, err)
+	}
+	if len(rec.RawSpec) > 0 && string(rec.RawSpec) != "null" {
+		rec.Spec = new(specs.Spec)
+		if err := specjson.Unmarshal(rec.RawSpec, rec.Spec); err != nil {
+			return nil, fmt.Errorf("parse state of container %s: spec: %w", id, err)
+		}
 	}
 	return &rec, nil
 }
 
 func (r *Runtime) save(rec *record) error {
+	if rec.RawSpec == nil {
+		raw, err := json.Marshal(rec.Spec)
+		if err != nil {
+			return fmt.Errorf("encode state of container %s: %w", rec.ID, err)
+		}
+		rec.RawSpec = raw
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode state of container %s: %w", rec.ID, err)

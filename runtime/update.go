@@ -29,6 +29,7 @@ func (r *Runtime) Update(id string, res *specs.LinuxResources) error {
 		return fmt.Errorf("update %s: %w", id, err)
 	}
 	rec.Spec.Linux.Resources = mergeResources(rec.Spec.Linux.Resources, res)
+	rec.RawSpec = nil // no longer the config's encoding
 	return r.save(rec)
 }
 
