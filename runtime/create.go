@@ -44,11 +44,26 @@ type CreateOpts struct {
 // namespaces with its mounts done and waits for Start. It returns once the
 // container is created; the init is left to whoever reaps orphans.
 func (r *Runtime) Create(ctx context.Context, id string, o CreateOpts) error {
+	warmUp()
 	c, err := r.create(ctx, id, o, nil)
 	if err != nil {
 		return err
 	}
 	return c.cmd.Process.Release()
+}
+
+// warmUp starts in the background what the first create of a process
+// would otherwise wait for on its way to the fork, so that it overlaps
+// reading the config: the cgroup layout (cgroups.Prefetch) and the Go
+// runtime's one-time check that pidfds work, which forks a child of its
+// own (os.FindProcess makes it).
+func warmUp() {
+	cgroups.Prefetch()
+	go func() {
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Release()
+		}
+	}()
 }
 
 // creation is a container just created by this process.

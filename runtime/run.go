@@ -28,6 +28,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
 		return 1, err
 	}
 	r.log().Debug("run: begin", "id", id)
+	warmUp()
 	var sigs chan os.Signal
 	if !o.Detach {
 		// First, to overlap with reading the config: see catchSignals.
