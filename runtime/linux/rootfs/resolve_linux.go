@@ -141,6 +141,33 @@ func (r *root) create(p string, last func(dirfd int, name string) error) (int, e
 	return fd, nil
 }
 
+// createInParent is create's short way for the usual missing mount
+// point, whose parent exists: the parent resolved inside the root by the
+// kernel (openat2 RESOLVE_IN_ROOT, as openIn resolves any target), the
+// last component made and opened from it without following it. Anything
+// else (a missing parent, a dangling symlink, an error) is left to create,
+// which also says what went wrong: ok is false then.
+func (r *root) createInParent(p string, last func(int, string) error) (fd int, ok bool) {
+	dir, name := path.Split(path.Clean("/" + p))
+	if name == "" || name == "." || name == ".." {
+		return -1, false
+	}
+	pfd, err := r.openIn(dir, unix.O_PATH|unix.O_DIRECTORY)
+	if err != nil {
+		return -1, false
+	}
+	defer unix.Close(pfd)
+	fd, st, err := r.step(pfd, name, true, last)
+	if err != nil {
+		return -1, false
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		unix.Close(fd)
+		return -1, false
+	}
+	return fd, true
+}
+
 // step opens component c of dirfd without following it, creating it when
 // it is missing (with last when it is the final component).
 func (r *root) step(dirfd int, c string, final bool, last func(int, string) error) (int, unix.Stat_t, error) {
@@ -208,7 +235,12 @@ func (r *root) target(p string, kind resolveKind, strict bool) (int, error) {
 		if kind == kindFile {
 			last = createEmpty
 		}
-		fd, err = r.create(p, last)
+		var ok bool
+		if fd, ok = r.createInParent(p, last); ok {
+			err = nil
+		} else {
+			fd, err = r.create(p, last)
+		}
 	}
 	if err != nil {
 		return -1, err
