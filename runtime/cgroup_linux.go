@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/berth-oci/berth/runtime/linux/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -89,4 +91,30 @@ func (r *Runtime) rootless() bool {
 		return false
 	}
 	return os.Geteuid() != 0
+}
+
+// cgroupMountinfo returns the cgroup and cgroup2 lines of this process's
+// mountinfo when the config mounts "cgroup": the init's mount namespace is
+// a copy of this one, and the init would read the same lines itself on its
+// way to "created" (a full mountinfo costs it ~0.2 ms). nil otherwise, or
+// when it cannot be read: the init then reads its own.
+func cgroupMountinfo(spec *specs.Spec) []byte {
+	if !slices.ContainsFunc(spec.Mounts, func(m specs.Mount) bool { return m.Type == "cgroup" }) {
+		return nil
+	}
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var out []byte
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		if _, post, ok := bytes.Cut(line, []byte(" - ")); ok {
+			if f := bytes.Fields(post); len(f) > 0 && (string(f[0]) == "cgroup" || string(f[0]) == "cgroup2") {
+				out = append(append(out, line...), '\n')
+			}
+		}
+	}
+	return out
 }

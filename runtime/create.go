@@ -191,6 +191,8 @@ type starter struct {
 
 	cgroupFiles []string // "tasks" files the init writes "0" to
 
+	cgroupMountinfo []byte // for the init's cgroup mount, read while it boots
+
 	exec bool // a process joining a running container, not its init
 }
 
@@ -263,6 +265,9 @@ func (s *starter) launch(ctx context.Context) error {
 			return err
 		}
 	}
+	// Read here, while the init boots, rather than by the init on its
+	// way to "created".
+	s.cgroupMountinfo = cgroupMountinfo(spec)
 	if p := spec.Process; p != nil && p.OOMScoreAdj != nil {
 		path := "/proc/" + itoa(s.rec.Pid) + "/oom_score_adj"
 		if err := os.WriteFile(path, []byte(itoa(*p.OOMScoreAdj)), 0); err != nil {
@@ -314,6 +319,8 @@ func (s *starter) talk(ctx context.Context, fds *childFiles) error {
 		NoWait:        s.opts.noWait,
 		Exec:          s.exec,
 		CgroupFiles:   s.cgroupFiles,
+
+		CgroupMountinfo: s.cgroupMountinfo,
 	}
 	if err := initproc.WriteBootstrap(s.sock, &b); err != nil {
 		return s.initGone(fmt.Errorf("send bootstrap to init: %w", err))

@@ -55,6 +55,11 @@ type Bootstrap struct {
 	// thing after reading the bootstrap: the parent sends it once the
 	// cgroup is made.
 	CgroupFiles []string `json:"cgroupFiles,omitempty"`
+	// CgroupMountinfo are the cgroup lines of the parent's mountinfo,
+	// read after the clone made the init's copy of its mount namespace,
+	// for the container's cgroup mount (rootfs.Options); nil when the
+	// config has none, and the init reads its own.
+	CgroupMountinfo []byte `json:"cgroupMountinfo,omitempty"`
 	// NewCgroupNS: unshare the cgroup namespace once in the container's
 	// cgroup (the clone cannot: it happens before the move).
 	NewCgroupNS bool `json:"newCgroupNS,omitempty"`

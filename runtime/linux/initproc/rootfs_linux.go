@@ -21,6 +21,8 @@ func (p *initProcess) rootfsOptions() rootfs.Options {
 		Rootfs:  p.b.Rootfs,
 		NoPivot: p.b.NoPivot,
 		UserNS:  newUser,
+
+		CgroupMountinfo: p.b.CgroupMountinfo,
 	}
 }
 

@@ -116,9 +116,12 @@ type hierarchy struct {
 // and, with sources, the host directory of the cgroup the calling process
 // (the container's init, already in its cgroups) belongs to in each.
 func (m *mounter) hierarchies(sources bool) ([]hierarchy, error) {
-	b, err := m.k.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
+	b := m.opts.CgroupMountinfo
+	if b == nil {
+		var err error
+		if b, err = m.k.ReadFile("/proc/self/mountinfo"); err != nil {
+			return nil, err
+		}
 	}
 	mounts, err := parseMountinfo(b)
 	if err != nil {

@@ -114,6 +114,25 @@ func TestCgroupV1(t *testing.T) {
 			"change /sys/fs/cgroup +ro",
 		})
 	})
+	t.Run("mountinfo lines given by the caller", func(t *testing.T) {
+		f := newFake() // no /proc/self/mountinfo to read: the lines given are used
+		f.hostFiles["/proc/self/cgroup"] = "2:memory:/sub/c1\n1:cpu,cpuacct:/c1\n"
+		spec := bareSpec(mount)
+		spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/dev", Source: "/dev", Options: []string{"rbind"}})
+		opts := fakeOpts(f)
+		opts.CgroupMountinfo = []byte(v1Mountinfo)
+		if err := Prepare(spec, opts); err != nil {
+			t.Fatal(err)
+		}
+		diffCalls(t, f.calls[3:len(f.calls)-2], []string{
+			"mount /sys/fs/cgroup tmpfs source=tmpfs data=mode=755 attr=nosuid,nodev,noexec",
+			"bind /sys/fs/cgroup/cpu,cpuacct rbind /sys/fs/cgroup/cpu,cpuacct/c1 attr=+ro,+nosuid,+nodev,+noexec,atime=relatime",
+			"symlink /sys/fs/cgroup/cpu -> cpu,cpuacct",
+			"symlink /sys/fs/cgroup/cpuacct -> cpu,cpuacct",
+			"bind /sys/fs/cgroup/memory rbind /sys/fs/cgroup/memory/c1 attr=+ro,+nosuid,+nodev,+noexec,atime=relatime",
+			"change /sys/fs/cgroup +ro",
+		})
+	})
 	t.Run("new mounts in a cgroup namespace", func(t *testing.T) {
 		f := newFake()
 		f.hostFiles["/proc/self/mountinfo"] = v1Mountinfo

@@ -25,6 +25,11 @@ type Options struct {
 	// "" without a terminal. It is a path of the runtime's view (Prepare
 	// opens it before the pivot).
 	ConsolePath string
+	// CgroupMountinfo, when not nil, are the cgroup and cgroup2 lines of
+	// mountinfo as the caller's mount namespace had them when it was made
+	// (the runtime's parent reads them while the init boots); nil reads
+	// /proc/self/mountinfo. Only a "cgroup" mount uses them.
+	CgroupMountinfo []byte
 	// UserNS says that the caller runs in a new user namespace: device
 	// nodes cannot be made with mknod(2) and are bind-mounted from the host.
 	UserNS bool
