@@ -50,7 +50,7 @@ func (m *manager) Create(r *specs.LinuxResources) error {
 	}
 	made, err := m.makeDirs()
 	if err == nil {
-		err = m.checkFit()
+		err = m.checkFit(made)
 	}
 	if err == nil {
 		err = m.Set(r)
@@ -65,13 +65,17 @@ func (m *manager) Create(r *specs.LinuxResources) error {
 // checkFit refuses a cgroup that other processes already use, or that is
 // frozen (the container would hang in it), as the spec allows for create:
 // its limits are someone else's, and Destroy would kill what is there.
-func (m *manager) checkFit() error {
-	pids, err := m.Pids()
-	if err != nil {
-		return err
-	}
-	if len(pids) > 0 {
-		return fmt.Errorf("create cgroup %s: already holds processes %v: %w", m.mainDir(), pids, errdefs.ErrFailedPrecondition)
+// One just made (in made) holds nothing yet: its tree is not walked. It
+// may be frozen all the same, by its parent.
+func (m *manager) checkFit(made []string) error {
+	if !slices.Contains(made, m.mainDir()) {
+		pids, err := m.Pids()
+		if err != nil {
+			return err
+		}
+		if len(pids) > 0 {
+			return fmt.Errorf("create cgroup %s: already holds processes %v: %w", m.mainDir(), pids, errdefs.ErrFailedPrecondition)
+		}
 	}
 	frozen, err := m.Paused()
 	if err != nil {
