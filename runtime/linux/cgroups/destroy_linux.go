@@ -12,8 +12,13 @@ import (
 )
 
 func (m *manager) Destroy() error {
-	if err := m.killAll(); err != nil {
-		return err
+	// The main directory holds every process of the container: when it
+	// can be removed at once (the usual end, the processes gone), there is
+	// nothing to kill, and its tree need not be walked for them.
+	if main := m.mainDir(); main == "" || !removedIfEmpty(main) {
+		if err := m.killAll(); err != nil {
+			return err
+		}
 	}
 	var errs []error
 	for _, d := range m.dirs() {
@@ -25,6 +30,13 @@ func (m *manager) Destroy() error {
 		return fmt.Errorf("destroy cgroup: %w", err)
 	}
 	return nil
+}
+
+// removedIfEmpty removes dir if it is an empty leaf cgroup, and reports
+// whether it is gone.
+func removedIfEmpty(dir string) bool {
+	err := unix.Rmdir(dir)
+	return err == nil || errors.Is(err, unix.ENOENT)
 }
 
 // killAll sends SIGKILL until the cgroup is empty. A process killed while
