@@ -6,12 +6,12 @@
 // pays that again: for a specs.Spec it builds field tables and encoders
 // for all 161 types the spec reaches (Windows, VM and the rest included),
 // ~0.8 ms and half a megabyte of allocations on the path of every
-// container start. This decoder looks at a struct's fields only when a
-// document has an object for it, and builds no encoders. Types it does
-// not treat exactly as encoding/json does (a ",string" option, non-string
-// map keys, encoding.TextUnmarshaler, non-empty interfaces, []byte as
-// base64, embedded pointers or clashing promoted names) go to
-// encoding/json, for the whole document.
+// container start. This decoder looks at a type only when a document has
+// a value for it, and builds no encoders. A value of a type it does not
+// treat exactly as encoding/json does (a ",string" option, non-string or
+// TextUnmarshaler map keys, encoding.TextUnmarshaler, json.Number, []byte
+// as base64, non-empty interfaces, embedded pointers or clashing promoted
+// names) it hands to encoding/json, that value alone.
 package specjson
 
 import (
@@ -26,12 +26,12 @@ import (
 // Unmarshal decodes data into v, a non-nil pointer, as json.Unmarshal
 // does, and fails on the documents json.Unmarshal fails on: a *SyntaxError
 // for what is not JSON, a *json.UnmarshalTypeError for a value of the
-// wrong type (or what the value's UnmarshalJSON returns). On error v may
-// be partly filled.
+// wrong type (or what a value's UnmarshalJSON returns). On error v may be
+// partly filled.
 func Unmarshal(data []byte, v any) error {
 	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || !supported(rv.Type().Elem()) {
-		return json.Unmarshal(data, v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return json.Unmarshal(data, v) // its InvalidUnmarshalError
 	}
 	d := &decoder{data: data}
 	d.skipSpace()
@@ -51,16 +51,17 @@ type field struct {
 	index []int // through embedded structs
 }
 
-// fields are a struct type's JSON fields in encoding/json's order.
-type fields struct {
-	list  []field
-	exact map[string]int
+// typeInfo is what the decoder knows of a type, found on first use.
+type typeInfo struct {
+	unmarshaler bool // *T is a json.Unmarshaler: it decodes itself
+	foreign     bool // encoding/json decodes it differently: hand it over
+	fields      []field
+	exact       map[string]int
 }
 
 var (
-	mu       sync.Mutex
-	byType   = map[reflect.Type]*fields{}
-	supports = map[reflect.Type]bool{}
+	mu    sync.Mutex
+	infos = map[reflect.Type]*typeInfo{}
 )
 
 var (
@@ -69,152 +70,101 @@ var (
 	numberType          = reflect.TypeFor[json.Number]()
 )
 
-// supported reports whether every type reachable from t decodes here as
-// encoding/json would. It walks the type graph once per root type, which
-// is cheap: no field tables are built.
-func supported(t reflect.Type) bool {
+// info returns what the decoder knows of t, looking at t alone (not at
+// the types it holds: those are looked at when a value of theirs comes).
+func info(t reflect.Type) *typeInfo {
 	mu.Lock()
 	defer mu.Unlock()
-	ok, seen := supports[t]
-	if !seen {
-		ok = walkSupported(t, map[reflect.Type]bool{})
-		supports[t] = ok
+	if ti, ok := infos[t]; ok {
+		return ti
 	}
-	return ok
+	ti := &typeInfo{}
+	pt := reflect.PointerTo(t)
+	switch {
+	case t.Kind() == reflect.Pointer:
+	case pt.Implements(unmarshalerType):
+		ti.unmarshaler = true
+	case pt.Implements(textUnmarshalerType), t == numberType:
+		ti.foreign = true
+	default:
+		switch t.Kind() {
+		case reflect.Interface:
+			ti.foreign = t.NumMethod() != 0
+		case reflect.Slice:
+			ti.foreign = t.Elem().Kind() == reflect.Uint8
+		case reflect.Map:
+			k := t.Key()
+			ti.foreign = k.Kind() != reflect.String || reflect.PointerTo(k).Implements(textUnmarshalerType)
+		case reflect.Struct:
+			ti.foreign = !structFields(t, ti)
+		case reflect.Complex64, reflect.Complex128, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+			ti.foreign = true
+		}
+	}
+	infos[t] = ti
+	return ti
 }
 
-func walkSupported(t reflect.Type, seen map[reflect.Type]bool) bool {
-	if seen[t] {
-		return true
-	}
-	seen[t] = true
-	if t.Kind() == reflect.Pointer {
-		return walkSupported(t.Elem(), seen)
-	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		return true // it decodes itself
-	}
-	if reflect.PointerTo(t).Implements(textUnmarshalerType) || t == numberType {
-		return false
-	}
-	switch t.Kind() {
-	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return true
-	case reflect.Interface:
-		return t.NumMethod() == 0
-	case reflect.Array:
-		return walkSupported(t.Elem(), seen)
-	case reflect.Slice:
-		return t.Elem().Kind() != reflect.Uint8 && walkSupported(t.Elem(), seen)
-	case reflect.Map:
-		return t.Key().Kind() == reflect.String && walkSupported(t.Key(), seen) && walkSupported(t.Elem(), seen)
-	case reflect.Struct:
-		names := map[string]bool{}
-		return walkStruct(t, seen, names, map[reflect.Type]bool{})
-	}
-	return false
-}
-
-// walkStruct checks a struct's fields, those promoted from embedded
-// structs included, and that no two share a JSON name.
-func walkStruct(t reflect.Type, seen map[reflect.Type]bool, names map[string]bool, embedding map[reflect.Type]bool) bool {
-	if embedding[t] {
-		return false
-	}
-	embedding[t] = true
-	defer delete(embedding, t)
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts := cutComma(tag)
-		if hasOption(opts, "string") {
+// structFields lists t's JSON fields in encoding/json's order (struct
+// order, those of embedded structs in place), and reports false for what
+// it leaves to encoding/json: a ",string" option, an embedded pointer or
+// non-struct, two fields of one name.
+func structFields(t reflect.Type, ti *typeInfo) bool {
+	ti.exact = map[string]int{}
+	var walk func(t reflect.Type, index []int, depth int) bool
+	walk = func(t reflect.Type, index []int, depth int) bool {
+		if depth > 16 {
 			return false
 		}
-		if f.Anonymous {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				return false
-			}
-			if ft.Kind() == reflect.Struct && name == "" {
-				if !walkStruct(ft, seen, names, embedding) {
-					return false
-				}
-				continue
-			}
-			if validName(name) || f.IsExported() {
-				return false // an embedded field named by its type: rare, left to encoding/json
-			}
-			continue
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if !validName(name) {
-			name = f.Name
-		}
-		if names[name] {
-			return false
-		}
-		names[name] = true
-		if !walkSupported(f.Type, seen) {
-			return false
-		}
-	}
-	return true
-}
-
-// fieldsOf returns the JSON fields of struct type t (supported checked
-// it): in struct order, those of embedded structs in place.
-func fieldsOf(t reflect.Type) *fields {
-	mu.Lock()
-	defer mu.Unlock()
-	if fs, ok := byType[t]; ok {
-		return fs
-	}
-	fs := &fields{exact: map[string]int{}}
-	var walk func(t reflect.Type, index []int)
-	walk = func(t reflect.Type, index []int) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			tag := f.Tag.Get("json")
 			if tag == "-" {
 				continue
 			}
-			name, _ := cutComma(tag)
+			name, opts := cutComma(tag)
+			if hasOption(opts, "string") {
+				return false
+			}
 			idx := append(append([]int(nil), index...), i)
-			if f.Anonymous && f.Type.Kind() == reflect.Struct && name == "" {
-				walk(f.Type, idx)
+			if f.Anonymous {
+				if f.Type.Kind() == reflect.Struct && name == "" {
+					if !walk(f.Type, idx, depth+1) {
+						return false
+					}
+					continue
+				}
+				if f.Type.Kind() == reflect.Pointer || validName(name) || f.IsExported() {
+					return false
+				}
 				continue
 			}
-			if f.Anonymous || !f.IsExported() {
+			if !f.IsExported() {
 				continue
 			}
 			if !validName(name) {
 				name = f.Name
 			}
-			fs.exact[name] = len(fs.list)
-			fs.list = append(fs.list, field{name, idx})
+			if _, dup := ti.exact[name]; dup {
+				return false
+			}
+			ti.exact[name] = len(ti.fields)
+			ti.fields = append(ti.fields, field{name, idx})
 		}
+		return true
 	}
-	walk(t, nil)
-	byType[t] = fs
-	return fs
+	return walk(t, nil, 0)
 }
 
 // find returns the field a member name selects: the one of that exact
 // name, else the first whose name equals it without regard to case.
-func (fs *fields) find(key string) *field {
-	if i, ok := fs.exact[key]; ok {
-		return &fs.list[i]
+func (ti *typeInfo) find(key string) *field {
+	if i, ok := ti.exact[key]; ok {
+		return &ti.fields[i]
 	}
-	for i := range fs.list {
-		if strings.EqualFold(fs.list[i].name, key) {
-			return &fs.list[i]
+	for i := range ti.fields {
+		if strings.EqualFold(ti.fields[i].name, key) {
+			return &ti.fields[i]
 		}
 	}
 	return nil

@@ -162,7 +162,7 @@ func TestFallback(t *testing.T) {
 		{&withString{}, `{"n":"5"}`}, {&intKeys{}, `{"m":{"1":"a"}}`}, {&bytesField{}, `{"b":"aGk="}`},
 		{&number{}, `{"n":1.50}`}, {&clash{}, `{"major":3,"minor":4}`},
 	} {
-		if supported(reflect.TypeOf(c.v).Elem()) {
+		if !info(reflect.TypeOf(c.v).Elem()).foreign && !hasForeignField(reflect.TypeOf(c.v).Elem()) {
 			t.Errorf("%T: handled here", c.v)
 		}
 		want := reflect.New(reflect.TypeOf(c.v).Elem()).Interface()
@@ -171,9 +171,26 @@ func TestFallback(t *testing.T) {
 			t.Errorf("%T: %v, %+v want %+v", c.v, err, c.v, want)
 		}
 	}
-	if !supported(reflect.TypeFor[specs.Spec]()) || !supported(reflect.TypeFor[record]()) {
-		t.Errorf("specs.Spec or the record is left to encoding/json")
+	for _, typ := range []reflect.Type{reflect.TypeFor[specs.Spec](), reflect.TypeFor[record]()} {
+		if info(typ).foreign || hasForeignField(typ) {
+			t.Errorf("%v, or a field of it, is left to encoding/json", typ)
+		}
 	}
+}
+
+// hasForeignField reports whether a field of struct t is of a type left
+// to encoding/json.
+func hasForeignField(t reflect.Type) bool {
+	for _, f := range info(t).fields {
+		ft := t.FieldByIndex(f.index).Type
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice && ft.Elem().Kind() != reflect.Uint8 {
+			ft = ft.Elem()
+		}
+		if info(ft).foreign {
+			return true
+		}
+	}
+	return false
 }
 
 // TestMutations changes runcSpec one byte at a time, in ways likely to

@@ -62,12 +62,8 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 		return d.syntaxError("unexpected end of JSON input")
 	}
 	if v.IsValid() {
-		if u, ok := unmarshaler(v); ok {
-			start := d.pos
-			if err := d.skipValue(depth); err != nil {
-				return err
-			}
-			return u.UnmarshalJSON(d.data[start:d.pos])
+		if done, err := d.special(v, depth); done {
+			return err
 		}
 	}
 	switch c := d.data[d.pos]; c {
@@ -87,16 +83,32 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 	}
 }
 
-// unmarshaler returns v's json.Unmarshaler when its pointer has one and v
-// is not a pointer (pointers are followed first, as encoding/json does).
-func unmarshaler(v reflect.Value) (json.Unmarshaler, bool) {
-	if v.Kind() == reflect.Pointer || !v.CanAddr() {
-		return nil, false
+// special decodes a value whose type (through pointers) decodes itself
+// (json.Unmarshaler) or is encoding/json's to decode, and reports whether
+// it did. A null for a pointer is left to literal, which makes it nil, as
+// encoding/json does without asking the type.
+func (d *decoder) special(v reflect.Value, depth int) (bool, error) {
+	et := v.Type()
+	for et.Kind() == reflect.Pointer {
+		et = et.Elem()
 	}
-	if !reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
-		return nil, false
+	ti := info(et)
+	if !ti.unmarshaler && !ti.foreign || !v.CanAddr() {
+		return false, nil
 	}
-	return v.Addr().Interface().(json.Unmarshaler), true
+	if v.Kind() == reflect.Pointer && d.data[d.pos] == 'n' {
+		return false, nil
+	}
+	start := d.pos
+	if err := d.skipValue(depth); err != nil {
+		return true, err
+	}
+	raw := d.data[start:d.pos]
+	if ti.foreign {
+		return true, json.Unmarshal(raw, v.Addr().Interface())
+	}
+	v = deref(v)
+	return true, v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
 }
 
 // deref follows pointers down to a non-pointer value, allocating nil ones.
@@ -105,36 +117,9 @@ func deref(v reflect.Value) reflect.Value {
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
-		if _, ok := v.Interface().(json.Unmarshaler); ok {
-			return v
-		}
 		v = v.Elem()
 	}
 	return v
-}
-
-// target prepares v for a non-null value: pointers allocated and
-// followed; an Unmarshaler reached on the way is returned.
-func (d *decoder) target(v reflect.Value, depth int) (reflect.Value, bool, error) {
-	if !v.IsValid() {
-		return v, false, nil
-	}
-	v = deref(v)
-	if v.Kind() == reflect.Pointer { // an Unmarshaler through a pointer
-		start := d.pos
-		if err := d.skipValue(depth); err != nil {
-			return v, true, err
-		}
-		return v, true, v.Interface().(json.Unmarshaler).UnmarshalJSON(d.data[start:d.pos])
-	}
-	if u, ok := unmarshaler(v); ok {
-		start := d.pos
-		if err := d.skipValue(depth); err != nil {
-			return v, true, err
-		}
-		return v, true, u.UnmarshalJSON(d.data[start:d.pos])
-	}
-	return v, false, nil
 }
 
 func (d *decoder) object(v reflect.Value, depth int) error {
@@ -142,11 +127,10 @@ func (d *decoder) object(v reflect.Value, depth int) error {
 		return d.syntaxError("exceeded max depth")
 	}
 	start := d.pos
-	v, done, err := d.target(v, depth)
-	if done || err != nil {
-		return err
+	if v.IsValid() {
+		v = deref(v)
 	}
-	var fs *fields
+	var fs *typeInfo
 	var mapElem reflect.Type
 	switch {
 	case !v.IsValid():
@@ -158,7 +142,7 @@ func (d *decoder) object(v reflect.Value, depth int) error {
 		v.Set(reflect.ValueOf(m))
 		return nil
 	case v.Kind() == reflect.Struct:
-		fs = fieldsOf(v.Type())
+		fs = info(v.Type())
 	case v.Kind() == reflect.Map:
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(v.Type()))
@@ -241,9 +225,8 @@ func (d *decoder) array(v reflect.Value, depth int) error {
 		return d.syntaxError("exceeded max depth")
 	}
 	start := d.pos
-	v, done, err := d.target(v, depth)
-	if done || err != nil {
-		return err
+	if v.IsValid() {
+		v = deref(v)
 	}
 	switch {
 	case !v.IsValid():
@@ -328,10 +311,7 @@ func (d *decoder) stringValue(v reflect.Value) error {
 	if err != nil || !v.IsValid() {
 		return err
 	}
-	v, done, err := d.targetScalar(v, start)
-	if done || err != nil {
-		return err
-	}
+	v = deref(v)
 	switch {
 	case v.Kind() == reflect.String:
 		v.SetString(s)
@@ -341,18 +321,6 @@ func (d *decoder) stringValue(v reflect.Value) error {
 		return d.typeError("string", v.Type(), start)
 	}
 	return nil
-}
-
-// targetScalar is target for a scalar already read from d.data[start:].
-func (d *decoder) targetScalar(v reflect.Value, start int) (reflect.Value, bool, error) {
-	v = deref(v)
-	if v.Kind() == reflect.Pointer {
-		return v, true, v.Interface().(json.Unmarshaler).UnmarshalJSON(d.data[start:d.pos])
-	}
-	if u, ok := unmarshaler(v); ok {
-		return v, true, u.UnmarshalJSON(d.data[start:d.pos])
-	}
-	return v, false, nil
 }
 
 func (d *decoder) literal(v reflect.Value) error {
@@ -386,15 +354,9 @@ func (d *decoder) literal(v reflect.Value) error {
 			v.SetZero()
 			return nil
 		}
-		if u, ok := unmarshaler(v); ok {
-			return u.UnmarshalJSON(d.data[start:d.pos])
-		}
 		return nil
 	}
-	v, done, err := d.targetScalar(v, start)
-	if done || err != nil {
-		return err
-	}
+	v = deref(v)
 	b := word == "true"
 	switch {
 	case v.Kind() == reflect.Bool:
@@ -415,10 +377,7 @@ func (d *decoder) number(v reflect.Value) error {
 	if !v.IsValid() {
 		return nil
 	}
-	v, done, err := d.targetScalar(v, start)
-	if done || err != nil {
-		return err
-	}
+	v = deref(v)
 	s := string(d.data[start:d.pos])
 	switch v.Kind() {
 	case reflect.Interface:
