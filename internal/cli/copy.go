@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/berth-oci/berth/engine"
 	"github.com/berth-oci/berth/errdefs"
 	"github.com/berth-oci/berth/image"
 	"github.com/berth-oci/berth/internal/atomicfile"
@@ -35,6 +36,8 @@ written TRANSPORT:NAME:
   docker://REFERENCE          an image in a registry (docker.io/library/alpine:3)
   oci:PATH[:NAME]             an OCI image layout, the image named NAME in it
   docker-archive:PATH[:REF]   a docker save tarball (a source may name @N)
+  berth-storage:NAME          berth's own image store (berth images), as
+                              --root and --runroot choose it
 
 Every blob is verified by digest before it is stored, blobs the destination
 has already are skipped, and an interrupted download resumes where it broke.
@@ -69,12 +72,19 @@ func runCopy(cmd *cobra.Command, srcName, dstName string, f *copyFlags) (err err
 	}
 	r := renderer(cmd.ErrOrStderr(), f.quiet)
 	defer func() { err = errors.Join(err, r.Close()) }()
-	src, err := openEnd(ctx, srcName, false, func(ref registry.Reference) (*registry.Client, error) { return f.src.clientFor(ref, r, f.parallel) })
+	store := func() (*engine.StoreEnd, error) {
+		e, err := openEngine(cmd)
+		if err != nil {
+			return nil, err
+		}
+		return e.StoreEnd(p)
+	}
+	src, err := openEnd(ctx, srcName, false, endOpeners{store: store, client: func(ref registry.Reference) (*registry.Client, error) { return f.src.clientFor(ref, r, f.parallel) }})
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, src.finish(err == nil)) }()
-	dst, err := openEnd(ctx, dstName, true, func(ref registry.Reference) (*registry.Client, error) { return f.dest.clientFor(ref, r, f.parallel) })
+	dst, err := openEnd(ctx, dstName, true, endOpeners{store: store, client: func(ref registry.Reference) (*registry.Client, error) { return f.dest.clientFor(ref, r, f.parallel) }})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-oci/berth/content"
 	"github.com/berth-oci/berth/content/local"
+	"github.com/berth-oci/berth/engine"
 	"github.com/berth-oci/berth/errdefs"
 	"github.com/berth-oci/berth/image"
 	"github.com/berth-oci/berth/layout"
@@ -24,8 +25,8 @@ const (
 	transportDocker        = "docker"
 	transportOCI           = layout.Transport
 	transportDockerArchive = "docker-archive"
-	// transportEngine is berth's own image store. The engine's store plugs
-	// in at openEngineStore.
+	// transportEngine is berth's own image store (the engine's), as
+	// containers-storage is podman's.
 	transportEngine = "berth-storage"
 )
 
@@ -43,7 +44,7 @@ func noFinish(bool) error { return nil }
 func splitTransport(s string) (string, string, error) {
 	t, rest, ok := strings.Cut(s, ":")
 	if !ok {
-		return "", "", fmt.Errorf("image %q: name a transport: docker://REF, oci:PATH[:NAME], docker-archive:PATH[:REF]: %w", s, errdefs.ErrInvalidArgument)
+		return "", "", fmt.Errorf("image %q: name a transport: docker://REF, oci:PATH[:NAME], docker-archive:PATH[:REF], berth-storage:NAME: %w", s, errdefs.ErrInvalidArgument)
 	}
 	if t == transportDocker {
 		r, ok := strings.CutPrefix(rest, "//")
@@ -55,9 +56,15 @@ func splitTransport(s string) (string, string, error) {
 	return t, rest, nil
 }
 
+// endOpeners make what the ends of a copy need: client the registry
+// client for a reference's registry, store the engine's image store.
+type endOpeners struct {
+	client func(registry.Reference) (*registry.Client, error)
+	store  func() (*engine.StoreEnd, error)
+}
+
 // openEnd opens the image s names, as a copy's source or destination.
-// clients makes the registry client for a reference's registry.
-func openEnd(ctx context.Context, s string, dest bool, client func(registry.Reference) (*registry.Client, error)) (imageEnd, error) {
+func openEnd(ctx context.Context, s string, dest bool, o endOpeners) (imageEnd, error) {
 	t, rest, err := splitTransport(s)
 	if err != nil {
 		return imageEnd{}, err
@@ -68,7 +75,7 @@ func openEnd(ctx context.Context, s string, dest bool, client func(registry.Refe
 		if err != nil {
 			return imageEnd{}, err
 		}
-		c, err := client(ref)
+		c, err := o.client(ref)
 		if err != nil {
 			return imageEnd{}, err
 		}
@@ -81,14 +88,16 @@ func openEnd(ctx context.Context, s string, dest bool, client func(registry.Refe
 		}
 		return openArchiveEnd(ctx, rest)
 	case transportEngine:
-		return openEngineStore(ctx, rest, dest)
+		if !dest && rest == "" {
+			return imageEnd{}, fmt.Errorf("image %q: name an image of the store (%s:NAME): %w", s, transportEngine, errdefs.ErrInvalidArgument)
+		}
+		st, err := o.store()
+		if err != nil {
+			return imageEnd{}, err
+		}
+		return imageEnd{loc: registry.Local(st, rest), finish: func(bool) error { return st.Close() }}, nil
 	}
-	return imageEnd{}, fmt.Errorf("image %q: unknown transport %q: name one of docker://REF, oci:PATH[:NAME], docker-archive:PATH[:REF]: %w", s, t, errdefs.ErrInvalidArgument)
-}
-
-// openEngineStore is where berth's engine store joins `berth copy`.
-func openEngineStore(_ context.Context, name string, _ bool) (imageEnd, error) {
-	return imageEnd{}, fmt.Errorf("%s:%s: berth's image store is not available to copy yet: %w", transportEngine, name, errdefs.ErrNotImplemented)
+	return imageEnd{}, fmt.Errorf("image %q: unknown transport %q: name one of docker://REF, oci:PATH[:NAME], docker-archive:PATH[:REF], %s:NAME: %w", s, t, transportEngine, errdefs.ErrInvalidArgument)
 }
 
 // layoutStore is an OCI layout as a registry.ImageStore.
