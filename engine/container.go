@@ -48,6 +48,9 @@ type Container struct {
 	// options applied.
 	Command []string
 	State   State
+	// Ports are the ports it publishes, with the host ports chosen for
+	// those asked as 0 while it is attached to its network.
+	Ports []PortMapping
 	// Dir is the container's directory (its bundle).
 	Dir string
 }
@@ -115,6 +118,12 @@ func (e *Engine) container(r *containerRecord) *Container {
 	}
 	c.State = e.currentState(r.ID)
 	c.Command = c.State.Command
+	c.Ports = r.Options.Publish
+	if len(c.Ports) > 0 {
+		if a := e.attachment(context.Background(), r); a != nil {
+			c.Ports = a.Ports
+		}
+	}
 	return c
 }
 

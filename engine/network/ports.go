@@ -23,7 +23,7 @@ type PortMapping struct {
 }
 
 func (p PortMapping) String() string {
-	host := ""
+	host := "0.0.0.0" // every address, as podman ps shows it
 	if p.HostIP.IsValid() {
 		host = p.HostIP.String()
 		if p.HostIP.Is6() {

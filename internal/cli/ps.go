@@ -122,7 +122,7 @@ func toPsRow(c *engine.Container, noTrunc bool) psRow {
 		command = command[:17] + "..."
 	}
 	var ports []string
-	for _, p := range c.Options.Publish {
+	for _, p := range c.Ports {
 		ports = append(ports, p.String())
 	}
 	return psRow{
@@ -138,7 +138,7 @@ func toPsJSON(c *engine.Container) psJSON {
 		AutoRemove: c.Options.Remove, Command: c.Command, Created: c.Created.Unix(), CreatedAt: c.Created.Format(time.RFC3339),
 		Exited: c.State.Status == engine.StatusExited, ExitCode: c.State.ExitCode, ID: c.ID, Image: c.ImageName,
 		ImageID: c.ImageID.Encoded(), Labels: c.Options.Labels, Mounts: []string{}, Names: []string{c.Name},
-		Pid: c.State.Pid, Ports: c.Options.Publish, State: string(c.State.Status), Status: statusOf(c),
+		Pid: c.State.Pid, Ports: c.Ports, State: string(c.State.Status), Status: statusOf(c),
 	}
 	if !c.State.StartedAt.IsZero() {
 		j.StartedAt = c.State.StartedAt.Unix()

@@ -3,13 +3,17 @@ package integration
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-oci/berth/internal/fixture"
 )
 
 // TestEngineBridge runs a web server on a network of its own (made with
@@ -65,5 +69,46 @@ func TestEngineBridge(t *testing.T) {
 		if len(entries) != 0 {
 			t.Errorf("network namespaces left: %v", entries)
 		}
+	}
+}
+
+// TestEnginePublishFixedPort is the issue's own check: busybox httpd
+// published with -p 18080:80 serves its page to curl on 127.0.0.1:18080,
+// and ps shows the mapping.
+func TestEnginePublishFixedPort(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
+		fixture.Unmet(t, "containernetworking-plugins is not installed")
+	}
+	curl := fixture.RequireTool(t, "curl")
+	if l, err := net.Listen("tcp", "127.0.0.1:18080"); err != nil {
+		t.Fatalf("port 18080 is taken on this host before the test: %v", err)
+	} else {
+		l.Close()
+	}
+	s, _ := withImages(t)
+	n := (os.Getpid() + 100) % 200
+	name := fmt.Sprintf("bf%d", os.Getpid())
+	s.ok("network", "create", "--subnet", fmt.Sprintf("10.214.%d.0/24", n), "--interface-name", name, name)
+	t.Cleanup(func() { s.berth("network", "rm", "-f", name) })
+	www := t.TempDir()
+	os.WriteFile(filepath.Join(www, "index.html"), []byte("fixed port\n"), 0o644)
+	s.ok("run", "-d", "--name", "web18080", "--network", name, "-p", "18080:80", "-v", www+":/www:ro",
+		imgBusybox, "httpd", "-f", "-p", "80", "-h", "/www")
+	t.Cleanup(func() { s.berth("rm", "-f", "web18080") })
+	var page []byte
+	engWaitFor(t, "curl http://127.0.0.1:18080", func() bool {
+		var err error
+		page, err = exec.Command(curl, "-fsS", "--max-time", "1", "http://127.0.0.1:18080/index.html").Output()
+		return err == nil
+	})
+	if string(page) != "fixed port\n" {
+		t.Errorf("curl got %q", page)
+	}
+	if ps := s.ok("ps", "--format", "{{.Names}} {{.Ports}}"); !strings.Contains(ps, "web18080 0.0.0.0:18080->80/tcp") {
+		t.Errorf("ps shows:\n%s", ps)
+	}
+	s.ok("rm", "-f", "web18080")
+	if out, err := exec.Command(curl, "-fsS", "--max-time", "1", "http://127.0.0.1:18080/").CombinedOutput(); err == nil {
+		t.Errorf("port 18080 still serves after rm: %s", out)
 	}
 }
