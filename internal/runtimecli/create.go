@@ -7,19 +7,19 @@ import (
 )
 
 func createFlags(f *pflag.FlagSet, o *runtime.CreateOpts) {
-	f.StringVarP(&o.Bundle, "bundle", "b", "", "path to the root of the bundle directory, defaults to the current directory")
-	f.StringVar(&o.ConsoleSocket, "console-socket", "", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
-	f.StringVar(&o.PidFile, "pid-file", "", "specify the file to write the process id to")
-	f.BoolVar(&o.NoPivot, "no-pivot", false, "do not use pivot root to jail process inside rootfs (for a rootfs on a ramdisk)")
-	f.BoolVar(&o.NoNewKeyring, "no-new-keyring", false, "do not create a new session keyring for the container")
-	f.IntVar(&o.PreserveFDs, "preserve-fds", 0, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)")
+	f.StringVarP(&o.Bundle, "bundle", "b", "", "bundle directory holding config.json (default: the working directory)")
+	f.StringVar(&o.ConsoleSocket, "console-socket", "", "unix socket `PATH` to send the terminal's master fd to")
+	f.StringVar(&o.PidFile, "pid-file", "", "write the process's pid to `FILE`")
+	f.BoolVar(&o.NoPivot, "no-pivot", false, "move the rootfs onto / and chroot instead of pivot_root (a rootfs on ramfs needs it)")
+	f.BoolVar(&o.NoNewKeyring, "no-new-keyring", false, "keep the caller's session keyring instead of a new one")
+	f.IntVar(&o.PreserveFDs, "preserve-fds", 0, "hand `N` more descriptors (3 onwards, after $LISTEN_FDS) to the process")
 }
 
 func newCreate(g *globals) *cobra.Command {
 	var o runtime.CreateOpts
 	cmd := &cobra.Command{
 		Use:   "create [command options] <container-id>",
-		Short: "create a container",
+		Short: "set a container up from a bundle; its process waits for start",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.runtime().Create(g.ctx(), args[0], o)

@@ -13,7 +13,7 @@ func newEvents(g *globals) *cobra.Command {
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "events [command options] <container-id>",
-		Short: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+		Short: "print a container's OOM events and its resource usage as JSON lines",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			enc := json.NewEncoder(cmd.OutOrStdout())
@@ -27,7 +27,7 @@ func newEvents(g *globals) *cobra.Command {
 			return g.runtime().Events(g.ctx(), args[0], interval, func(ev *runtime.Event) error { return enc.Encode(ev) })
 		},
 	}
-	cmd.Flags().BoolVar(&stats, "stats", false, "display the container's stats then exit")
-	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "set the stats collection interval")
+	cmd.Flags().BoolVar(&stats, "stats", false, "print one sample of usage and exit")
+	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "how often to sample usage")
 	return cmd
 }

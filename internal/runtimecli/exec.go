@@ -19,7 +19,7 @@ func newExec(g *globals) *cobra.Command {
 	var label, apparmor, cgroup string
 	cmd := &cobra.Command{
 		Use:   "exec [command options] <container-id> <command> [command options]  || -p process.json <container-id>",
-		Short: "execute new process inside the container",
+		Short: "run another process in a running container",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if label != "" || apparmor != "" {
@@ -67,22 +67,22 @@ func newExec(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.ConsoleSocket, "console-socket", "", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
-	f.StringVar(&cwd, "cwd", "", "current working directory in the container")
-	f.StringArrayVarP(&env, "env", "e", nil, "set environment variables")
-	f.BoolVarP(&tty, "tty", "t", false, "allocate a pseudo-TTY")
-	f.StringVarP(&user, "user", "u", "", "UID (format: <uid>[:<gid>])")
-	f.VarP(newGidsValue(&gids), "additional-gids", "g", "additional gids")
-	f.StringVarP(&processFile, "process", "p", "", "path to the process.json")
-	f.BoolVarP(&o.Detach, "detach", "d", false, "detach from the container's process")
-	f.StringVar(&o.PidFile, "pid-file", "", "specify the file to write the process id to")
-	f.StringVar(&label, "process-label", "", "set the asm process label for the process commonly used with selinux")
-	f.StringVar(&apparmor, "apparmor", "", "set the apparmor profile for the process")
-	f.BoolVar(&noNewPrivs, "no-new-privs", false, "set the no new privileges value for the process")
-	f.StringArrayVarP(&caps, "cap", "c", nil, "add a capability to the bounding set for the process")
-	f.IntVar(&o.PreserveFDs, "preserve-fds", 0, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)")
-	f.StringVar(&cgroup, "cgroup", "", "run the process in an (existing) sub-cgroup(s)")
-	f.BoolVar(&o.IgnorePaused, "ignore-paused", false, "allow exec in a paused container")
+	f.StringVar(&o.ConsoleSocket, "console-socket", "", "unix socket `PATH` to send the terminal's master fd to")
+	f.StringVar(&cwd, "cwd", "", "working directory of the process")
+	f.StringArrayVarP(&env, "env", "e", nil, "add `NAME=VALUE` to the process's environment")
+	f.BoolVarP(&tty, "tty", "t", false, "give the process a terminal")
+	f.StringVarP(&user, "user", "u", "", "run as `UID[:GID]`")
+	f.VarP(newGidsValue(&gids), "additional-gids", "g", "supplementary group `GID`s")
+	f.StringVarP(&processFile, "process", "p", "", "read the process from `FILE` (a runtime-spec process object)")
+	f.BoolVarP(&o.Detach, "detach", "d", false, "return once the process runs, without waiting for it")
+	f.StringVar(&o.PidFile, "pid-file", "", "write the process's pid to `FILE`")
+	f.StringVar(&label, "process-label", "", "SELinux `LABEL` of the process")
+	f.StringVar(&apparmor, "apparmor", "", "AppArmor `PROFILE` of the process")
+	f.BoolVar(&noNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
+	f.StringArrayVarP(&caps, "cap", "c", nil, "give the process `CAP` as well")
+	f.IntVar(&o.PreserveFDs, "preserve-fds", 0, "hand `N` more descriptors (3 onwards, after $LISTEN_FDS) to the process")
+	f.StringVar(&cgroup, "cgroup", "", "put the process in an existing sub-cgroup (`[CONTROLLER:]PATH`)")
+	f.BoolVar(&o.IgnorePaused, "ignore-paused", false, "run even when the container is paused")
 	return cmd
 }
 

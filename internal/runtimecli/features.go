@@ -10,7 +10,7 @@ import (
 func newFeatures(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "features",
-		Short: "show the enabled features",
+		Short: "print what this runtime supports, as JSON (runtime-spec features.md)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			enc := json.NewEncoder(cmd.OutOrStdout())

@@ -9,7 +9,7 @@ func newKill(g *globals) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "kill [command options] <container-id> [signal]",
-		Short: "send the specified signal (default: SIGTERM) to the container's init process",
+		Short: "signal a container's init process (SIGTERM unless a signal is named)",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := "SIGTERM"
@@ -23,6 +23,6 @@ func newKill(g *globals) *cobra.Command {
 			return g.runtime().Kill(args[0], sig, all)
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "send the specified signal to all processes inside the container")
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "signal every process of the container, not only init")
 	return cmd
 }

@@ -16,7 +16,7 @@ func newList(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "list [command options]",
 		Aliases: []string{"ls"},
-		Short:   "lists containers started with the given root",
+		Short:   "list the containers whose state is kept under --root",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := g.runtime().List()
@@ -48,8 +48,8 @@ func newList(g *globals) *cobra.Command {
 			return fmt.Errorf("invalid format option %q (want table or json)", format)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "select one of: table or json")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "display only container IDs")
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output `FORMAT`: table or json")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the IDs")
 	return cmd
 }
 

@@ -5,7 +5,7 @@ import "github.com/spf13/cobra"
 func newPause(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "pause <container-id>",
-		Short: "pause suspends all processes inside the container",
+		Short: "freeze every process of a container",
 		Args:  cobra.ExactArgs(1),
 		RunE:  func(cmd *cobra.Command, args []string) error { return g.runtime().Pause(args[0]) },
 	}
@@ -14,7 +14,7 @@ func newPause(g *globals) *cobra.Command {
 func newResume(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "resume <container-id>",
-		Short: "resumes all processes that have been previously paused",
+		Short: "thaw a paused container",
 		Args:  cobra.ExactArgs(1),
 		RunE:  func(cmd *cobra.Command, args []string) error { return g.runtime().Resume(args[0]) },
 	}

@@ -14,7 +14,7 @@ func newPs(g *globals) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "ps [command options] <container-id> [ps options]",
-		Short: "ps displays the processes running inside a container",
+		Short: "list the processes of a container",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pids, err := g.runtime().Pids(args[0])
@@ -43,7 +43,7 @@ func newPs(g *globals) *cobra.Command {
 			return fmt.Errorf("invalid format option %q (want table or json)", format)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "select one of: table or json")
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output `FORMAT`: table or json")
 	return cmd
 }
 

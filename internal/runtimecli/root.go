@@ -41,15 +41,15 @@ func newRoot(g *globals) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetVersionTemplate(fmt.Sprintf("berth-runtime version %s\nspec: %s\n", runtime.Version, specs.Version))
 	f := root.PersistentFlags()
-	f.StringVar(&g.root, "root", runtime.DefaultRoot, "root directory for storage of container state (this should be located in tmpfs)")
-	f.StringVar(&g.logFile, "log", "", "set the log file to write logs to (default is '/dev/stderr')")
-	f.StringVar(&g.logFormat, "log-format", "text", "set the log format ('text' (default), or 'json')")
-	f.BoolVar(&g.debug, "debug", false, "enable debug logging")
+	f.StringVar(&g.root, "root", runtime.DefaultRoot, "`DIR` of container state (best on a tmpfs)")
+	f.StringVar(&g.logFile, "log", "", "write log messages to `FILE` instead of stderr")
+	f.StringVar(&g.logFormat, "log-format", "text", "log message `FORMAT`: text or json")
+	f.BoolVar(&g.debug, "debug", false, "log debug messages too")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "enable systemd cgroup support (not implemented: create fails with it)")
-	f.StringVar(&g.rootless, "rootless", "auto", "ignore cgroup permission errors ('true', 'false', or 'auto')")
+	f.StringVar(&g.rootless, "rootless", "auto", "rootless mode: true, false or auto (tolerate cgroup permission errors)")
 	f.Lookup("rootless").NoOptDefVal = "true"
 	f.StringVar(&g.criu, "criu", "criu", "path to the criu binary (checkpoint and restore are not supported)")
-	root.Flags().BoolP("version", "v", false, "print the version")
+	root.Flags().BoolP("version", "v", false, "print the version and exit")
 	root.AddCommand(newSpec(g), newCreate(g), newStart(g), newRun(g), newState(g), newKill(g),
 		newDelete(g), newList(g), newFeatures(g), newPause(g), newResume(g), newPs(g), newUpdate(g), newEvents(g), newExec(g))
 	for _, c := range root.Commands() {

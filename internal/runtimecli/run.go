@@ -9,7 +9,7 @@ func newRun(g *globals) *cobra.Command {
 	var o runtime.RunOpts
 	cmd := &cobra.Command{
 		Use:   "run [command options] <container-id>",
-		Short: "create and run a container",
+		Short: "create a container and start it, staying attached to it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			code, err := g.runtime().Run(g.ctx(), args[0], o)
@@ -23,8 +23,8 @@ func newRun(g *globals) *cobra.Command {
 		},
 	}
 	createFlags(cmd.Flags(), &o.CreateOpts)
-	cmd.Flags().BoolVarP(&o.Detach, "detach", "d", false, "detach from the container's process")
-	cmd.Flags().BoolVar(&o.Keep, "keep", false, "do not delete the container after it exits")
-	cmd.Flags().BoolVar(&o.NoSubreaper, "no-subreaper", false, "disable the use of the subreaper used to reap reparented processes")
+	cmd.Flags().BoolVarP(&o.Detach, "detach", "d", false, "return once the process runs, without waiting for it")
+	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the container after its process exits")
+	cmd.Flags().BoolVar(&o.NoSubreaper, "no-subreaper", false, "do not become a child subreaper for the container's orphans")
 	return cmd
 }

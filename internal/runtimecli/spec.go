@@ -17,7 +17,7 @@ func newSpec(g *globals) *cobra.Command {
 	var rootless bool
 	cmd := &cobra.Command{
 		Use:   "spec",
-		Short: "create a new specification file (config.json)",
+		Short: "write a default config.json to start a bundle from",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := filepath.Join(bundle, "config.json")
@@ -33,7 +33,7 @@ func newSpec(g *globals) *cobra.Command {
 			return os.WriteFile(path, append(b, '\n'), 0o666)
 		},
 	}
-	cmd.Flags().StringVarP(&bundle, "bundle", "b", "", "path to the root of the bundle directory")
-	cmd.Flags().BoolVar(&rootless, "rootless", false, "generate a configuration for a rootless container")
+	cmd.Flags().StringVarP(&bundle, "bundle", "b", "", "bundle directory to write config.json into")
+	cmd.Flags().BoolVar(&rootless, "rootless", false, "write a config for an unprivileged user (user namespace, no cgroups)")
 	return cmd
 }

@@ -10,7 +10,7 @@ import (
 func newState(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "state <container-id>",
-		Short: "output the state of a container",
+		Short: "print a container's state as JSON (runtime-spec state)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := g.runtime().State(args[0])

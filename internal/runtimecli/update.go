@@ -17,7 +17,7 @@ func newUpdate(g *globals) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
 		Use:   "update [command options] <container-id>",
-		Short: "update container resource constraints",
+		Short: "change the resource limits of a running container",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var res specs.LinuxResources
@@ -32,19 +32,19 @@ func newUpdate(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&file, "resources", "r", "", "path to the file containing the resources to update or '-' to read from the standard input")
-	f.Uint16("blkio-weight", 0, "specifies per cgroup weight, range is from 10 to 1000")
-	f.String("cpu-period", "", "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default")
-	f.String("cpu-quota", "", "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period")
-	f.String("cpu-share", "", "CPU shares (relative weight vs. other containers)")
-	f.String("cpu-rt-period", "", "CPU realtime period to be used for hardcapping (in usecs)")
-	f.String("cpu-rt-runtime", "", "CPU realtime hardcap limit (in usecs)")
-	f.String("cpuset-cpus", "", "CPU(s) to use")
-	f.String("cpuset-mems", "", "memory node(s) to use")
+	f.StringVarP(&file, "resources", "r", "", "read the new linux.resources JSON from `FILE` (- is stdin)")
+	f.Uint16("blkio-weight", 0, "block IO weight, 10 to 1000")
+	f.String("cpu-period", "", "CFS period in microseconds (0: the kernel's default)")
+	f.String("cpu-quota", "", "CFS quota: CPU microseconds allowed per period")
+	f.String("cpu-share", "", "relative CPU weight (cpu.shares)")
+	f.String("cpu-rt-period", "", "realtime period in microseconds")
+	f.String("cpu-rt-runtime", "", "realtime runtime in microseconds per period")
+	f.String("cpuset-cpus", "", "CPUs the container may run on (cpuset, e.g. 0-1)")
+	f.String("cpuset-mems", "", "memory nodes the container may use (cpuset)")
 	f.String("memory", "", "memory limit (in bytes, or with a k, m or g suffix)")
-	f.String("memory-reservation", "", "memory reservation or soft_limit (in bytes)")
-	f.String("memory-swap", "", "total memory usage (memory + swap); set '-1' to enable unlimited swap")
-	f.Int64("pids-limit", 0, "maximum number of pids allowed in the container")
+	f.String("memory-reservation", "", "soft memory limit in bytes")
+	f.String("memory-swap", "", "memory plus swap limit in bytes (-1: no swap limit)")
+	f.Int64("pids-limit", 0, "most processes the container may hold")
 	return cmd
 }
 
