@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	goruntime "runtime"
 	"strconv"
 	"syscall"
@@ -159,7 +158,7 @@ func (s *starter) consoleFile() (*os.File, error) {
 }
 
 // command builds the re-execution of the sealed binary as init.
-func (s *starter) command(f *childFiles) (*exec.Cmd, error) {
+func (s *starter) command(f *childFiles) (*child, error) {
 	// The Go runtime of the init need not watch the cgroup's CPU limit:
 	// it lives for a few milliseconds before execve.
 	// One P: the init runs one goroutine, and fewer threads start faster.
@@ -199,14 +198,12 @@ func (s *starter) command(f *childFiles) (*exec.Cmd, error) {
 		// the init keeps the capabilities there.
 		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: rootless}
 	}
-	return &exec.Cmd{
-		Path:        "/proc/self/fd/" + strconv.Itoa(f.exeFD),
-		Args:        []string{"berth-runtime", "init"},
-		Env:         env,
-		Stdin:       stdin,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		ExtraFiles:  append(append([]*os.File(nil), f.extra...), f.private...),
-		SysProcAttr: attr,
+	files := append([]*os.File{stdin, stdout, stderr}, f.extra...)
+	return &child{
+		path:  "/proc/self/fd/" + strconv.Itoa(f.exeFD),
+		args:  []string{"berth-runtime", "init"},
+		env:   env,
+		files: append(files, f.private...),
+		attr:  attr,
 	}, nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -45,31 +44,20 @@ type CreateOpts struct {
 // container is created; the init is left to whoever reaps orphans.
 func (r *Runtime) Create(ctx context.Context, id string, o CreateOpts) error {
 	warmUp()
-	c, err := r.create(ctx, id, o, nil)
-	if err != nil {
-		return err
-	}
-	return c.cmd.Process.Release()
+	// The init is left running, unreaped, to whoever reaps orphans.
+	_, err := r.create(ctx, id, o, nil)
+	return err
 }
 
 // warmUp starts in the background what the first create of a process
 // would otherwise wait for on its way to the fork, so that it overlaps
-// reading the config: the cgroup layout (cgroups.Prefetch) and the Go
-// runtime's one-time check that pidfds work, which forks a child of its
-// own (os.FindProcess makes it).
-func warmUp() {
-	cgroups.Prefetch()
-	go func() {
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			p.Release()
-		}
-	}()
-}
+// reading the config: the cgroup layout (cgroups.Prefetch).
+func warmUp() { cgroups.Prefetch() }
 
 // creation is a container just created by this process.
 type creation struct {
 	rec *record
-	cmd *exec.Cmd
+	cmd *child
 	s   *starter
 }
 
@@ -180,7 +168,7 @@ type starter struct {
 	plan *nsPlan
 	opts CreateOpts
 	cg   cgroups.Manager
-	cmd  *exec.Cmd
+	cmd  *child
 	sock *os.File // the parent's end of the sync socket
 
 	seccomp       []byte
@@ -200,8 +188,8 @@ type starter struct {
 // reaped, its cgroup removed; the poststop hooks run as the spec's step 12
 // asks for a container stopped by a failed hook.
 func (s *starter) abort() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Kill()
+	if s.cmd.started() {
+		s.cmd.Kill()
 		s.cmd.Wait()
 	}
 	if s.sock != nil {
@@ -248,7 +236,7 @@ func (s *starter) launch(ctx context.Context) error {
 	if err := s.start(); err != nil {
 		return fmt.Errorf("start init: %w", err)
 	}
-	s.rec.Pid = s.cmd.Process.Pid
+	s.rec.Pid = s.cmd.pid
 	log.Debug("create: init started", "id", s.rec.ID, "pid", s.rec.Pid)
 	if s.rec.PidStart, _, err = procStart(s.rec.Pid); err != nil {
 		return fmt.Errorf("read start time of init %d: %w", s.rec.Pid, err)
@@ -423,10 +411,11 @@ func (s *starter) waitExec() error {
 
 // initGone explains an init that vanished without a word.
 func (s *starter) initGone(cause error) error {
-	err := s.cmd.Wait()
-	s.cmd.Process = nil // reaped: abort must not kill a recycled pid
+	ws, err := s.cmd.Wait() // reaped: abort will not kill a recycled pid
 	if err == nil {
-		err = errors.New("exit status 0")
+		if err = waitError(ws); err == nil {
+			err = errors.New("exit status 0")
+		}
 	}
 	if cause != nil {
 		return fmt.Errorf("%w (init: %v)", cause, err)

@@ -77,14 +77,14 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 		return 1, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	c := &creation{rec: s.rec, cmd: s.cmd, s: s}
-	s.rec.Pid = s.cmd.Process.Pid
+	s.rec.Pid = s.cmd.pid
 	if o.PidFile != "" {
 		if err := replaceFile(o.PidFile, []byte(itoa(s.rec.Pid)), 0o644); err != nil {
 			return 1, fmt.Errorf("write pid file: %w", err)
 		}
 	}
 	if o.Detach {
-		return 0, s.cmd.Process.Release()
+		return 0, nil
 	}
 	if tty != nil {
 		if err := tty.receive(); err != nil {

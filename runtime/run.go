@@ -75,7 +75,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o RunOpts) (int, error) {
 	}
 	r.log().Debug("run: started", "id", id)
 	if o.Detach {
-		return 0, c.cmd.Process.Release()
+		return 0, nil
 	}
 	status := r.follow(c, sigs, tty)
 	r.log().Debug("run: exited", "id", id, "status", status)
@@ -127,15 +127,19 @@ func catchSignals(o *CreateOpts) (sigs chan os.Signal, stop func()) {
 // follow forwards signals to the init until it exits, and returns its
 // exit status the shell way.
 func (r *Runtime) follow(c *creation, sigs chan os.Signal, tty *ttyRelay) int {
-	done := make(chan *os.ProcessState, 1)
+	done := make(chan int, 1)
 	go func() {
-		st, _ := c.cmd.Process.Wait()
-		done <- st
+		ws, err := c.cmd.Wait()
+		if err != nil {
+			done <- 255
+			return
+		}
+		done <- exitStatus(ws)
 	}()
 	for {
 		select {
-		case st := <-done:
-			return exitStatus(st)
+		case status := <-done:
+			return status
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
 			switch sig {
@@ -151,14 +155,4 @@ func (r *Runtime) follow(c *creation, sigs chan os.Signal, tty *ttyRelay) int {
 			}
 		}
 	}
-}
-
-func exitStatus(st *os.ProcessState) int {
-	if st == nil {
-		return 255
-	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return st.ExitCode()
 }
