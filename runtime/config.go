@@ -186,11 +186,28 @@ func capabilityWarnings(c *specs.LinuxCapabilities, inUserNS bool) ([]string, er
 	if amb := sets.Ambient &^ (sets.Permitted & sets.Inheritable); amb != 0 {
 		for i := 0; i < 64; i++ {
 			if amb.Has(i) {
-				w = append(w, "ambient capability "+caps.Name(i)+" is not both permitted and inheritable: not raised")
+				w = append(w, ambientNotRaised+caps.Name(i))
 			}
 		}
 	}
 	return w, nil
+}
+
+// ambientNotRaised starts the note on an ambient capability the kernel
+// will not raise. runc's own default config asks for three such (ambient
+// without inheritable) and runc says nothing: the note is logged at debug
+// level, not as a warning on every run.
+const ambientNotRaised = "ambient capability not raised, as it is not both permitted and inheritable: "
+
+// logWarnings logs what validate found that only deserves a log line.
+func (r *Runtime) logWarnings(id string, warnings []string) {
+	for _, w := range warnings {
+		if strings.HasPrefix(w, ambientNotRaised) {
+			r.log().Debug(w, "id", id)
+			continue
+		}
+		r.log().Warn(w, "id", id)
+	}
 }
 
 func validateHooks(h *specs.Hooks) error {

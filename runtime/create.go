@@ -147,9 +147,7 @@ func (r *Runtime) newRecord(id, bundle string) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings {
-		r.log().Warn(w, "id", id)
-	}
+	r.logWarnings(id, warnings)
 	return &record{
 		ID:      id,
 		Bundle:  bundle,

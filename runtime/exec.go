@@ -39,9 +39,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	if err != nil {
 		return 1, err
 	}
-	for _, w := range warnings {
-		r.log().Warn(w, "id", id)
-	}
+	r.logWarnings(id, warnings)
 	spec := *rec.Spec
 	spec.Process = o.Process
 	s := &starter{r: r, rec: &record{ID: rec.ID, Bundle: rec.Bundle, Rootfs: rec.Rootfs, Spec: &spec, Cgroup: rec.Cgroup},
