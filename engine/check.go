@@ -186,7 +186,17 @@ func (c *checker) networks() error {
 	}
 	inUse := func(id string) bool {
 		st := c.e.currentState(id)
-		return st.Status == StatusRunning || st.Status == StatusPaused
+		if st.Status == StatusRunning || st.Status == StatusPaused {
+			return true
+		}
+		// A container on its way up (or down) holds its lock: its network
+		// may be attached before its state says running.
+		lk, err := tryLock(c.e.ctrPath(id, ctrLock), true)
+		if lk == nil {
+			return err == nil || !errors.Is(err, os.ErrNotExist)
+		}
+		lk.Unlock()
+		return false
 	}
 	found, err := m.Check(c.ctx, inUse)
 	if err != nil {
