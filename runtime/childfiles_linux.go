@@ -24,7 +24,8 @@ type childFiles struct {
 	private []*os.File // sync socket, fifo, console socket, binary
 	parent  *os.File   // the parent's end of the sync socket
 
-	syncFD, fifoFD, consoleFD, exeFD int // numbers in the init
+	syncFD, fifoFD, consoleFD, exeFD int  // numbers in the init
+	exeJoins                         bool // the init binary has the nsenter constructor
 
 	cgroupFD int // cgroup2 directory for CLONE_INTO_CGROUP, or -1
 }
@@ -59,12 +60,29 @@ func (s *starter) childFiles() (_ *childFiles, err error) {
 		f.consoleFD = f.add(c)
 	}
 	s.r.log().Debug("create: console ready", "id", s.rec.ID)
-	exe, err := s.r.initBinary()
+	joiner, err := s.needsJoiner()
+	if err != nil {
+		return nil, err
+	}
+	exe, err := s.r.initBinary(joiner)
 	if err != nil {
 		return nil, err
 	}
 	f.exeFD = f.add(exe)
+	f.exeJoins = joiner || nsenter.Available()
 	return f, nil
+}
+
+// needsJoiner reports whether the init must be the joiner: it joins
+// namespaces (an exec always does), and this binary lacks the constructor.
+func (s *starter) needsJoiner() (bool, error) {
+	if nsenter.Available() || (!s.exec && s.plan.enter.Empty()) {
+		return false, nil
+	}
+	if joinerBinary == nil {
+		return false, fmt.Errorf("this berth-runtime was built without cgo and without its joiner: it cannot join namespaces by path or exec into a container (build it with make build): %w", errdefs.ErrNotImplemented)
+	}
+	return true, nil
 }
 
 // addFifo makes exec.fifo, which start opens to let the init go on.
@@ -164,6 +182,9 @@ func (s *starter) command(f *childFiles) (*child, error) {
 	// One P: the init runs one goroutine, and fewer threads start faster.
 	env := []string{initproc.EnvSyncFD + "=" + strconv.Itoa(f.syncFD), "GODEBUG=containermaxprocs=0,updatemaxprocs=0", "GOMAXPROCS=1"}
 	if !s.plan.enter.Empty() {
+		if !f.exeJoins {
+			return nil, fmt.Errorf("the init binary cannot join namespaces: %w", errdefs.ErrNotImplemented)
+		}
 		v, err := s.plan.enter.Encode()
 		if err != nil {
 			return nil, err

@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -21,25 +21,43 @@ import (
 // exeDir holds the read-only copies; "@" keeps it apart from container IDs.
 const exeDir = "@exe"
 
-// initBinary opens the binary to re-execute as init.
-func (r *Runtime) initBinary() (*os.File, error) {
-	f, err := r.readOnlyCopy()
+// initBinary opens the binary to re-execute as init: the running one, or
+// the joiner it carries (see RegisterJoiner).
+func (r *Runtime) initBinary(joiner bool) (*os.File, error) {
+	f, err := r.readOnlyCopy(joiner)
 	if err == nil {
 		return f, nil
 	}
 	r.log().Debug("no read-only copy of the runtime binary: using a sealed memfd", "err", err)
-	return sealedMemfd()
+	return sealedMemfd(joiner)
 }
 
-func (r *Runtime) readOnlyCopy() (*os.File, error) {
+// openSource opens the executable image to copy: the running binary, or
+// the joiner.
+func openSource(joiner bool) (io.ReadCloser, error) {
+	if joiner {
+		return io.NopCloser(bytes.NewReader(joinerBinary)), nil
+	}
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, fmt.Errorf("open runtime binary: %w", err)
+	}
+	return f, nil
+}
+
+func (r *Runtime) readOnlyCopy(joiner bool) (*os.File, error) {
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/self/exe", &st); err != nil {
 		return nil, fmt.Errorf("stat runtime binary: %w", err)
 	}
-	// Named after the binary's identity: an upgraded binary gets a copy of
-	// its own.
+	// Named after the binary's identity: an upgraded binary gets copies of
+	// its own. The joiner is part of the binary, so it shares the identity.
 	dir := filepath.Join(r.root(), exeDir)
-	name := fmt.Sprintf("berth-runtime-%x-%x-%x-%x", st.Dev, st.Ino, st.Size, st.Mtim.Nano())
+	base := fmt.Sprintf("berth-runtime-%x-%x-%x-%x", st.Dev, st.Ino, st.Size, st.Mtim.Nano())
+	name := base
+	if joiner {
+		name += "-joiner"
+	}
 	path := filepath.Join(dir, name)
 	if f, err := openReadOnly(path); err == nil {
 		return f, nil
@@ -55,7 +73,7 @@ func (r *Runtime) readOnlyCopy() (*os.File, error) {
 	if f, err := openReadOnly(path); err == nil {
 		return f, nil // made by a create that held the lock before us
 	}
-	if err := makeReadOnlyCopy(dir, name); err != nil {
+	if err := makeReadOnlyCopy(dir, name, base, joiner); err != nil {
 		return nil, err
 	}
 	return openReadOnly(path)
@@ -75,13 +93,14 @@ func openReadOnly(path string) (*os.File, error) {
 	return f, nil
 }
 
-// makeReadOnlyCopy copies the running binary to dir/name, binds the copy
-// onto itself read-only, and drops the copies of older binaries (an init
-// still running from one keeps it: the detached mount lives on).
-func makeReadOnlyCopy(dir, name string) error {
+// makeReadOnlyCopy copies the running binary (or its joiner) to dir/name,
+// binds the copy onto itself read-only, and drops the copies of other
+// binaries than base (an init still running from one keeps it: the
+// detached mount lives on).
+func makeReadOnlyCopy(dir, name, base string, joiner bool) error {
 	path := filepath.Join(dir, name)
 	tmp := path + ".tmp"
-	if err := copyFile("/proc/self/exe", tmp); err != nil {
+	if err := copyFile(joiner, tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -98,7 +117,7 @@ func makeReadOnlyCopy(dir, name string) error {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() != name {
+		if e.Name() != base && e.Name() != base+"-joiner" {
 			old := filepath.Join(dir, e.Name())
 			unix.Unmount(old, unix.MNT_DETACH)
 			os.Remove(old)
@@ -107,10 +126,10 @@ func makeReadOnlyCopy(dir, name string) error {
 	return nil
 }
 
-func copyFile(src, dst string) (err error) {
-	in, err := os.Open(src)
+func copyFile(joiner bool, dst string) (err error) {
+	in, err := openSource(joiner)
 	if err != nil {
-		return fmt.Errorf("open runtime binary: %w", err)
+		return err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o555)
@@ -130,36 +149,22 @@ func copyFile(src, dst string) (err error) {
 	return nil
 }
 
-// sealedMemfd returns a copy of the running binary in a memfd sealed
-// against writes and resizing.
-func sealedMemfd() (*os.File, error) {
-	src, err := os.Open("/proc/self/exe")
+// sealedMemfd returns a copy of the running binary (or its joiner) in a
+// memfd sealed against writes and resizing.
+func sealedMemfd(joiner bool) (*os.File, error) {
+	src, err := openSource(joiner)
 	if err != nil {
-		return nil, fmt.Errorf("open runtime binary: %w", err)
+		return nil, err
 	}
 	defer src.Close()
-	fi, err := src.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("stat runtime binary: %w", err)
-	}
 	fd, err := unix.MemfdCreate("berth-runtime", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "berth-runtime")
-	for size := fi.Size(); size > 0; {
-		n, err := unix.Sendfile(fd, int(src.Fd()), nil, int(size))
-		if err == unix.EINTR {
-			continue
-		}
-		if err == nil && n == 0 {
-			err = errors.New("short copy")
-		}
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("copy runtime binary: %w", err)
-		}
-		size -= int64(n)
+	if _, err := io.Copy(f, src); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("copy runtime binary: %w", err)
 	}
 	const seals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {

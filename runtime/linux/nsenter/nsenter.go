@@ -18,3 +18,5 @@ extern void berth_nsenter(void);
 void __attribute__((constructor)) berth_nsenter_init(void) { berth_nsenter(); }
 */
 import "C"
+
+func init() { available = true }

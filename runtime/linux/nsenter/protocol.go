@@ -18,6 +18,14 @@ import (
 // the runtime's mount namespace; the user namespace is joined first.
 const EnvVar = "_BERTH_NSENTER"
 
+// available is set when the constructor is linked in: a build without cgo
+// has the plan's encoding but nothing that carries it out.
+var available bool
+
+// Available reports whether this binary carries the constructor, so that
+// re-executing it with EnvVar set does what the plan says.
+func Available() bool { return available }
+
 // Plan is what the constructor does, in the order it does it.
 type Plan struct {
 	ErrFD       int
