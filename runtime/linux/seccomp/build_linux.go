@@ -1,52 +1,42 @@
 package seccomp
 
 import (
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"slices"
+	"sort"
 
-	libseccomp "github.com/seccomp/libseccomp-golang"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// build generates p's rules with libseccomp and returns the BPF program and
-// the syscall names libseccomp does not know (skipped, sorted).
+// build generates p's program and returns it with the syscall names
+// libseccomp's tables do not know (skipped, sorted). It makes the program
+// libseccomp would, decision for decision (the differential test holds it
+// to that): the rules of each architecture are gathered per syscall number
+// as libseccomp's rule database keeps them, then each architecture gets a
+// section that finds the number by binary search over ranges of numbers
+// with one outcome.
 func build(p *profile) (prog []unix.SockFilter, skipped []string, err error) {
-	f, err := libseccomp.NewFilter(p.defaultAction)
-	if err != nil {
-		return nil, nil, fmt.Errorf("seccomp: create libseccomp filter: %w", err)
-	}
-	defer f.Release()
-	for _, a := range p.archs[1:] { // the native one is in every new filter
-		if err := f.AddArch(a.scmp); err != nil {
-			var reason any = err // libseccomp 2.5 lacks some architectures
-			if errors.Is(err, unix.EDOM) {
-				reason = "its byte order differs" // one filter, one byte order
-			}
-			return nil, nil, unavailable(a.field, "libseccomp %s cannot add %s to a filter for %s: %v", libVersion(), a.name, p.archs[0].name, reason)
-		}
-	}
+	secs := sections(p)
 	for _, r := range p.rules {
 		if r.action == p.defaultAction {
 			continue // cannot change the outcome, and libseccomp refuses it
 		}
 		for _, name := range r.names {
-			nr, err := libseccomp.GetSyscallFromName(name)
-			if err != nil {
-				slog.Debug("seccomp: skipping syscall unknown to libseccomp", "syscall", name, "libseccomp", libVersion())
+			i := syscallIndex(name)
+			if i < 0 {
+				slog.Debug("seccomp: skipping syscall unknown to libseccomp", "syscall", name, "libseccomp", tablesVersion)
 				skipped = append(skipped, name)
 				continue
 			}
-			if err := addRule(f, nr, r); err != nil {
-				return nil, nil, invalid(r.field, "libseccomp refused the rule for %q: %v", name, err)
+			for _, s := range secs {
+				for _, a := range s.archs {
+					addRules(s, a, i, r)
+				}
 			}
 		}
 	}
-	prog, err = export(f)
+	prog, err = generate(p, secs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,64 +44,94 @@ func build(p *profile) (prog []unix.SockFilter, skipped []string, err error) {
 	return prog, slices.Compact(skipped), nil
 }
 
-func addRule(f *libseccomp.ScmpFilter, nr libseccomp.ScmpSyscall, r rule) error {
-	if len(r.alternatives) == 0 {
-		return f.AddRule(nr, r.action)
-	}
-	for _, conds := range r.alternatives {
-		if err := f.AddRuleConditional(nr, r.action, conds); err != nil {
-			return err
+// section is the part of the program for one seccomp_data.arch value: one
+// architecture, or x86_64 and x32 together.
+type section struct {
+	audit   uint32
+	archs   []archUse
+	syscall map[uint32]*syscallRules
+}
+
+// syscallRules are the rules of one syscall number, as libseccomp keeps
+// them: an unconditional rule stands alone; conditional ones are tried in
+// the order they came.
+type syscallRules struct {
+	arch   arch
+	uncond bool
+	action action // of the unconditional rule
+	conds  []condRule
+}
+
+type condRule struct {
+	action action
+	conds  []condition // one per argument index
+}
+
+func sections(p *profile) []*section {
+	var secs []*section
+	for _, use := range p.archs {
+		i := slices.IndexFunc(secs, func(s *section) bool { return s.audit == use.audit })
+		if i < 0 {
+			secs = append(secs, &section{audit: use.audit, syscall: map[uint32]*syscallRules{}})
+			i = len(secs) - 1
 		}
+		secs[i].archs = append(secs[i].archs, use)
 	}
-	return nil
+	return secs
 }
 
-// export has libseccomp write the program to a memfd (libseccomp 2.5 cannot
-// export to memory) and decodes it.
-func export(f *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
-	fd, err := unix.MemfdCreate("seccomp-bpf", unix.MFD_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("seccomp: export program: memfd_create: %w", err)
+// addRules adds r for syscall i on one architecture, as libseccomp does:
+// nothing where the name is only a pseudo number there; a multiplexed
+// socket or ipc call becomes a rule on the multiplexer with argument 0 set
+// to the call (replacing any condition on argument 0, as libseccomp does)
+// plus the rule itself on the direct syscall, if there is one.
+func addRules(s *section, use archUse, i int, r rule) {
+	t := use.table
+	if nr := t.resolve(i); nr >= 0 {
+		addAlternatives(s, use.arch, uint32(nr), r.action, r.alternatives, nil)
+		return
 	}
-	file := os.NewFile(uintptr(fd), "seccomp-bpf")
-	prog, err := exportTo(f, file)
-	if cerr := file.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("seccomp: export program: %w", cerr)
+	m, ok := t.multiplexed(i)
+	if !ok {
+		return
 	}
-	return prog, err
+	sub := condition{arg: 0, op: specs.OpEqualTo, value: uint64(m.sub)}
+	addAlternatives(s, use.arch, uint32(m.call), r.action, r.alternatives, &sub)
+	if m.direct >= 0 {
+		addAlternatives(s, use.arch, uint32(m.direct), r.action, r.alternatives, nil)
+	}
 }
 
-func exportTo(f *libseccomp.ScmpFilter, file *os.File) ([]unix.SockFilter, error) {
-	if err := f.ExportBPF(file); err != nil {
-		return nil, fmt.Errorf("seccomp: export program: %w", err)
+func addAlternatives(s *section, a arch, nr uint32, act action, alts [][]condition, arg0 *condition) {
+	if len(alts) == 0 {
+		alts = [][]condition{nil}
 	}
-	raw, err := io.ReadAll(io.NewSectionReader(file, 0, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("seccomp: export program: read: %w", err)
-	}
-	return decode(raw)
-}
-
-// decode parses struct sock_filter records as the kernel lays them out.
-func decode(raw []byte) ([]unix.SockFilter, error) {
-	const size = 8
-	if len(raw) == 0 || len(raw)%size != 0 {
-		return nil, errors.New("seccomp: export program: libseccomp wrote a truncated program")
-	}
-	prog := make([]unix.SockFilter, len(raw)/size)
-	for i := range prog {
-		b := raw[i*size:]
-		prog[i] = unix.SockFilter{
-			Code: binary.NativeEndian.Uint16(b),
-			Jt:   b[2],
-			Jf:   b[3],
-			K:    binary.NativeEndian.Uint32(b[4:]),
+	for _, alt := range alts {
+		if arg0 != nil {
+			alt = slices.DeleteFunc(slices.Clone(alt), func(c condition) bool { return c.arg == 0 })
+			alt = append(alt, *arg0)
 		}
+		add(s, a, nr, act, alt)
 	}
-	return prog, nil
 }
 
-func libVersion() string {
-	major, minor, micro := libseccomp.GetLibraryVersion()
-	return fmt.Sprintf("%d.%d.%d", major, minor, micro)
+// add is libseccomp's db_rule_add for our rules: the first unconditional
+// rule of a syscall stands, later ones and later conditional ones are
+// ignored; an unconditional rule replaces the conditional ones before it.
+func add(s *section, a arch, nr uint32, act action, conds []condition) {
+	sr := s.syscall[nr]
+	switch {
+	case sr == nil:
+		sr = &syscallRules{arch: a}
+		s.syscall[nr] = sr
+	case sr.uncond:
+		return
+	}
+	if len(conds) == 0 {
+		sr.uncond, sr.action, sr.conds = true, act, nil
+		return
+	}
+	sorted := slices.Clone(conds)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].arg < sorted[j].arg })
+	sr.conds = append(sr.conds, condRule{action: act, conds: sorted})
 }

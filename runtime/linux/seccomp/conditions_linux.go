@@ -4,26 +4,33 @@ import (
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 )
+
+// condition is one argument test: for SCMP_CMP_MASKED_EQ,
+// (arg & value) == valueTwo; for the others, arg <op> value.
+type condition struct {
+	arg             uint
+	op              specs.LinuxSeccompOperator
+	value, valueTwo uint64
+}
 
 // maxAlternatives bounds the rules one syscalls[] entry may expand to; the
 // cross product of same-index conditions grows fast and each alternative is
 // a separate path through the BPF program.
 const maxAlternatives = 64
 
-// alternatives converts args into the rules libseccomp can take. libseccomp
-// refuses two conditions on the same argument in one rule, so conditions on
-// one index become alternatives (ORed, as runc does) while different indexes
+// alternatives converts args into rules of one condition per argument, as
+// libseccomp takes them (it refuses two conditions on the same argument in
+// one rule), so conditions on one index become alternatives (ORed, as runc does) while different indexes
 // stay ANDed: {a0==1, a0==2, a1==5} gives (a0==1 && a1==5) || (a0==2 && a1==5).
-func alternatives(field string, args []specs.LinuxSeccompArg) ([][]libseccomp.ScmpCondition, error) {
+func alternatives(field string, args []specs.LinuxSeccompArg) ([][]condition, error) {
 	if len(args) == 0 {
 		return nil, nil
 	}
-	var groups [][]libseccomp.ScmpCondition // one per argument index, in order of first use
+	var groups [][]condition // one per argument index, in order of first use
 	group := map[uint]int{}
 	for i, arg := range args {
-		c, err := condition(fmt.Sprintf("%s.args[%d]", field, i), arg)
+		c, err := toCondition(fmt.Sprintf("%s.args[%d]", field, i), arg)
 		if err != nil {
 			return nil, err
 		}
@@ -42,12 +49,12 @@ func alternatives(field string, args []specs.LinuxSeccompArg) ([][]libseccomp.Sc
 			return nil, invalid(field+".args", "conditions on the same argument expand to more than %d rules", maxAlternatives)
 		}
 	}
-	alts := [][]libseccomp.ScmpCondition{nil}
+	alts := [][]condition{nil}
 	for _, g := range groups {
-		next := make([][]libseccomp.ScmpCondition, 0, len(alts)*len(g))
+		next := make([][]condition, 0, len(alts)*len(g))
 		for _, alt := range alts {
 			for _, c := range g {
-				next = append(next, append(append([]libseccomp.ScmpCondition(nil), alt...), c))
+				next = append(next, append(append([]condition(nil), alt...), c))
 			}
 		}
 		alts = next
@@ -58,17 +65,16 @@ func alternatives(field string, args []specs.LinuxSeccompArg) ([][]libseccomp.Sc
 // condition converts one argument test. For SCMP_CMP_MASKED_EQ, value is the
 // mask and valueTwo the datum: (arg & value) == valueTwo. The other operators
 // compare with value and ignore valueTwo.
-func condition(field string, arg specs.LinuxSeccompArg) (libseccomp.ScmpCondition, error) {
-	op, ok := operators[arg.Op]
-	if !ok {
-		return libseccomp.ScmpCondition{}, invalid(field, "unknown operator %q", arg.Op)
+func toCondition(field string, arg specs.LinuxSeccompArg) (condition, error) {
+	if !operators[arg.Op] {
+		return condition{}, invalid(field, "unknown operator %q", arg.Op)
 	}
 	if arg.Index >= maxArgs {
-		return libseccomp.ScmpCondition{}, invalid(field, "index %d is out of range (0-%d)", arg.Index, maxArgs-1)
+		return condition{}, invalid(field, "index %d is out of range (0-%d)", arg.Index, maxArgs-1)
 	}
-	c := libseccomp.ScmpCondition{Argument: arg.Index, Op: op, Operand1: arg.Value}
-	if op == libseccomp.CompareMaskedEqual {
-		c.Operand2 = arg.ValueTwo
+	c := condition{arg: arg.Index, op: arg.Op, value: arg.Value}
+	if arg.Op == specs.OpMaskedEqual {
+		c.valueTwo = arg.ValueTwo
 	}
 	return c, nil
 }

@@ -3,7 +3,7 @@ package seccomp
 import (
 	"fmt"
 
-	libseccomp "github.com/seccomp/libseccomp-golang"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -13,26 +13,30 @@ const x32Bit = 0x40000000
 // needsStub reports whether syscalls newer than the profile should get ENOSYS
 // rather than the default action: not when the default lets them through
 // (a tracer handles new syscalls itself) or already returns ENOSYS.
-func needsStub(def libseccomp.ScmpAction) bool {
-	switch def & 0xffff { // the low half is the action, the high half its data
-	case libseccomp.ActAllow, libseccomp.ActLog, libseccomp.ActTrace:
+func needsStub(def action) bool {
+	switch def.kind() {
+	case actAllow, actLog, actTrace:
 		return false
-	case libseccomp.ActErrno:
-		return def.GetReturnCode() != int16(unix.ENOSYS)
+	case actErrno:
+		return def.data() != uint32(unix.ENOSYS)
 	}
 	return true
 }
 
 // lastSyscalls returns, per architecture of p, the highest syscall number
-// the profile names (by libseccomp's tables); 0 when it names none.
-func lastSyscalls(p *profile) map[libseccomp.ScmpArch]uint32 {
-	last := map[libseccomp.ScmpArch]uint32{}
-	for _, a := range p.archs {
-		for _, r := range p.rules {
-			for _, name := range r.names {
-				nr, err := libseccomp.GetSyscallFromNameByArch(name, a.scmp)
-				if err == nil && nr > 0 && uint32(nr) > last[a.scmp] {
-					last[a.scmp] = uint32(nr)
+// the profile names (by libseccomp's tables, where multiplexed calls have
+// no number); 0 when it names none.
+func lastSyscalls(p *profile) map[specs.Arch]uint32 {
+	last := map[specs.Arch]uint32{}
+	for _, r := range p.rules {
+		for _, name := range r.names {
+			i := syscallIndex(name)
+			if i < 0 {
+				continue
+			}
+			for _, a := range p.archs {
+				if nr := a.table.resolve(i); nr > 0 && uint32(nr) > last[a.name] {
+					last[a.name] = uint32(nr)
 				}
 			}
 		}
@@ -40,7 +44,7 @@ func lastSyscalls(p *profile) map[libseccomp.ScmpArch]uint32 {
 	return last
 }
 
-// enosysStub returns the instructions that run before libseccomp's program:
+// enosysStub returns the instructions that run before the rules' program:
 // for each architecture of the profile, a syscall above the highest one the
 // profile names returns ENOSYS; everything else falls through to the
 // program, which follows the stub directly.
@@ -69,22 +73,22 @@ func enosysStub(p *profile) ([]unix.SockFilter, error) {
 
 // archSection compares the loaded syscall number with the highest known for
 // use's architecture, jumping to "enosys" or "filter".
-func archSection(a *asm, use archUse, last map[libseccomp.ScmpArch]uint32, x32 string) {
-	switch use.scmp {
-	case libseccomp.ArchS390, libseccomp.ArchS390X:
+func archSection(a *asm, use archUse, last map[specs.Arch]uint32, x32 string) {
+	switch use.name {
+	case specs.ArchS390, specs.ArchS390X:
 		// Syscall 0 multiplexes numbers the kernel does not know; the real
 		// setup(2) has been gone for decades.
 		a.jump(unix.BPF_JEQ, 0, "enosys", "")
-	case libseccomp.ArchAMD64, libseccomp.ArchX32:
+	case specs.ArchX86_64, specs.ArchX32:
 		// One audit arch for both ABIs: bit 30 tells them apart, and the x32
 		// numbers libseccomp reports carry that bit.
 		a.jump(unix.BPF_JSET, x32Bit, x32, "")
-		limit(a, last[libseccomp.ArchAMD64])
+		limit(a, last[specs.ArchX86_64])
 		a.label(x32)
-		limit(a, last[libseccomp.ArchX32])
+		limit(a, last[specs.ArchX32])
 		return
 	}
-	limit(a, last[use.scmp])
+	limit(a, last[use.name])
 }
 
 func limit(a *asm, last uint32) {

@@ -155,7 +155,7 @@ func TestOlderKernel(t *testing.T) {
 	flagsWas, actionWas := kernelFlags, kernelHasAction
 	defer func() { kernelFlags, kernelHasAction = flagsWas, actionWas }()
 	kernelFlags = func() uint { return unix.SECCOMP_FILTER_FLAG_TSYNC }
-	kernelHasAction = func(act libseccomp.ScmpAction) bool { return act&0xffff != libseccomp.ActLog }
+	kernelHasAction = func(act action) bool { return act.kind() != actLog }
 	for _, tc := range []struct {
 		cfg  specs.LinuxSeccomp
 		want string

@@ -6,13 +6,12 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 )
 
 // Features returns the seccomp part of `features` (features-linux.md):
 // every action, operator and flag name Compile recognises, the
-// architectures the linked libseccomp can add to a filter for this host
-// (those of the native byte order that it knows), and the flags this
+// architectures a filter for this host can cover (those of the native byte
+// order that the syscall tables, libseccomp's, know), and the flags this
 // kernel accepts.
 func Features() *features.Seccomp {
 	enabled := true
@@ -33,18 +32,18 @@ func Features() *features.Seccomp {
 	}
 }
 
-// libArchs lists the architectures libseccomp accepts in a filter for this
-// host: a filter has one byte order, and a libseccomp older than the
-// runtime-spec lacks some (2.5 has no LoongArch, m68k or SuperH).
+// libArchs lists the architectures a filter for this host can cover: a
+// filter has one byte order, and the tables of a libseccomp older than the
+// runtime-spec lack some (2.5 has no LoongArch, m68k or SuperH).
 var libArchs = sync.OnceValue(func() []string {
-	f, err := libseccomp.NewFilter(libseccomp.ActAllow)
+	native, err := nativeArch()
 	if err != nil {
 		return nil
 	}
-	defer f.Release()
 	var names []string
 	for _, name := range sortedNames(archs) {
-		if f.AddArch(archs[specs.Arch(name)].scmp) == nil {
+		a := archs[specs.Arch(name)]
+		if a.table.known && a.bigEndian == native.bigEndian {
 			names = append(names, name)
 		}
 	}

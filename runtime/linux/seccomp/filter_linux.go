@@ -8,7 +8,6 @@ import (
 
 	"github.com/berth-oci/berth/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,7 +15,7 @@ import (
 const maxInsns = 4096
 
 // Filter is a compiled linux.seccomp profile: the BPF program and the
-// seccomp(2) flags to load it with. It holds no kernel or libseccomp
+// seccomp(2) flags to load it with. It holds no kernel
 // resources and may be loaded any number of times, on any thread.
 type Filter struct {
 	program []unix.SockFilter
@@ -27,8 +26,8 @@ type Filter struct {
 
 // Compile checks cfg and builds its program without loading it, so that
 // `create` fails early, in the parent, with an error naming the field at
-// fault (errdefs.ErrInvalidArgument), or naming what this kernel or
-// libseccomp lacks (errdefs.ErrUnavailable). It has no side effects.
+// fault (errdefs.ErrInvalidArgument), or naming what this kernel or the
+// syscall tables lack (errdefs.ErrUnavailable). It has no side effects.
 func Compile(cfg *specs.LinuxSeccomp) (*Filter, error) {
 	p, err := parse(cfg)
 	if err != nil {
@@ -100,8 +99,8 @@ func (f *Filter) Flags() uint { return f.flags }
 // returns a listener fd.
 func (f *Filter) Notify() bool { return f.notify }
 
-// Skipped returns the syscall names of the profile that libseccomp does not
-// know, which have no rule (sorted, without duplicates).
+// Skipped returns the syscall names of the profile that the syscall tables
+// (libseccomp's) do not know, which have no rule (sorted, without duplicates).
 func (f *Filter) Skipped() []string { return slices.Clone(f.skipped) }
 
 // Load installs the filter on the calling thread (on every thread of the
@@ -160,11 +159,11 @@ func Apply(cfg *specs.LinuxSeccomp) (notifyFD int, err error) {
 	return f.Load()
 }
 
-func actionName(act libseccomp.ScmpAction) string {
+func actionName(act action) string {
 	for name, a := range actions {
-		if a == act&0xffff && name != specs.ActKill {
+		if a == act.kind() && name != specs.ActKill {
 			return string(name)
 		}
 	}
-	return act.String()
+	return fmt.Sprintf("action %#x", uint32(act))
 }

@@ -4,7 +4,6 @@ import (
 	"sync"
 	"unsafe"
 
-	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,11 +39,8 @@ var (
 // that tests can play an older kernel.
 var kernelHasAction = hasAction
 
-func hasAction(act libseccomp.ScmpAction) bool {
-	ret, ok := kernelActions[act&0xffff]
-	if !ok {
-		return false
-	}
+func hasAction(act action) bool {
+	ret := uint32(act.kind())
 	actionsMu.Lock()
 	defer actionsMu.Unlock()
 	if avail, ok := actionsAvail[ret]; ok {

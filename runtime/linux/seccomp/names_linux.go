@@ -5,67 +5,103 @@ import (
 	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
-// The names of the runtime-spec (config-linux.md, Seccomp), mapped to
-// libseccomp's values. They are the whole vocabulary: anything else is an
+// The names of the runtime-spec (config-linux.md, Seccomp), mapped to the
+// kernel's values. They are the whole vocabulary: anything else is an
 // error, never a silent default.
 
-var actions = map[specs.LinuxSeccompAction]libseccomp.ScmpAction{
-	specs.ActKill:        libseccomp.ActKillThread, // SCMP_ACT_KILL is libseccomp's old name for KILL_THREAD
-	specs.ActKillProcess: libseccomp.ActKillProcess,
-	specs.ActKillThread:  libseccomp.ActKillThread,
-	specs.ActTrap:        libseccomp.ActTrap,
-	specs.ActErrno:       libseccomp.ActErrno,
-	specs.ActTrace:       libseccomp.ActTrace,
-	specs.ActAllow:       libseccomp.ActAllow,
-	specs.ActLog:         libseccomp.ActLog,
-	specs.ActNotify:      libseccomp.ActNotify,
+// action is what a filter returns: SECCOMP_RET_* with its data (the errno of
+// SCMP_ACT_ERRNO, the value of SCMP_ACT_TRACE) in the low 16 bits.
+type action uint32
+
+const (
+	actKillThread  action = unix.SECCOMP_RET_KILL_THREAD
+	actKillProcess action = unix.SECCOMP_RET_KILL_PROCESS
+	actTrap        action = unix.SECCOMP_RET_TRAP
+	actErrno       action = unix.SECCOMP_RET_ERRNO
+	actTrace       action = unix.SECCOMP_RET_TRACE
+	actAllow       action = unix.SECCOMP_RET_ALLOW
+	actLog         action = unix.SECCOMP_RET_LOG
+	actNotify      action = unix.SECCOMP_RET_USER_NOTIF
+)
+
+// kind is the action without its data.
+func (a action) kind() action { return a & unix.SECCOMP_RET_ACTION_FULL }
+
+// data is the errno or trace value.
+func (a action) data() uint32 { return uint32(a) & unix.SECCOMP_RET_DATA }
+
+var actions = map[specs.LinuxSeccompAction]action{
+	specs.ActKill:        actKillThread, // SCMP_ACT_KILL is libseccomp's old name for KILL_THREAD
+	specs.ActKillProcess: actKillProcess,
+	specs.ActKillThread:  actKillThread,
+	specs.ActTrap:        actTrap,
+	specs.ActErrno:       actErrno,
+	specs.ActTrace:       actTrace,
+	specs.ActAllow:       actAllow,
+	specs.ActLog:         actLog,
+	specs.ActNotify:      actNotify,
 }
 
-var operators = map[specs.LinuxSeccompOperator]libseccomp.ScmpCompareOp{
-	specs.OpNotEqual:     libseccomp.CompareNotEqual,
-	specs.OpLessThan:     libseccomp.CompareLess,
-	specs.OpLessEqual:    libseccomp.CompareLessOrEqual,
-	specs.OpEqualTo:      libseccomp.CompareEqual,
-	specs.OpGreaterEqual: libseccomp.CompareGreaterEqual,
-	specs.OpGreaterThan:  libseccomp.CompareGreater,
-	specs.OpMaskedEqual:  libseccomp.CompareMaskedEqual,
+// badArch is what a syscall of an architecture the filter does not cover
+// gets: libseccomp's default (SCMP_FLTATR_ACT_BADARCH is SCMP_ACT_KILL).
+const badArch = actKillThread
+
+var operators = map[specs.LinuxSeccompOperator]bool{
+	specs.OpNotEqual:     true,
+	specs.OpLessThan:     true,
+	specs.OpLessEqual:    true,
+	specs.OpEqualTo:      true,
+	specs.OpGreaterEqual: true,
+	specs.OpGreaterThan:  true,
+	specs.OpMaskedEqual:  true,
 }
 
-// arch pairs libseccomp's token with the AUDIT_ARCH_* value the kernel puts in
-// seccomp_data.arch, which the ENOSYS stub compares against.
+// arch is an architecture a filter can cover: its syscall table and how the
+// kernel lays out its seccomp_data arguments.
 type arch struct {
-	scmp  libseccomp.ScmpArch
-	audit uint32
+	table     *syscallTable
+	audit     uint32 // AUDIT_ARCH_*, seccomp_data.arch
+	bits64    bool   // conditions compare 64-bit arguments (else the low word only, as libseccomp)
+	bigEndian bool
 }
 
+// archs are the runtime-spec's architectures; the table and audit value
+// come from zsyscalls_linux.go. x32 counts as 32-bit, as in libseccomp.
 var archs = map[specs.Arch]arch{
-	specs.ArchX86:         {libseccomp.ArchX86, unix.AUDIT_ARCH_I386},
-	specs.ArchX86_64:      {libseccomp.ArchAMD64, unix.AUDIT_ARCH_X86_64},
-	specs.ArchX32:         {libseccomp.ArchX32, unix.AUDIT_ARCH_X86_64}, // x86_64 numbers with bit 30 set
-	specs.ArchARM:         {libseccomp.ArchARM, unix.AUDIT_ARCH_ARM},
-	specs.ArchAARCH64:     {libseccomp.ArchARM64, unix.AUDIT_ARCH_AARCH64},
-	specs.ArchMIPS:        {libseccomp.ArchMIPS, unix.AUDIT_ARCH_MIPS},
-	specs.ArchMIPS64:      {libseccomp.ArchMIPS64, unix.AUDIT_ARCH_MIPS64},
-	specs.ArchMIPS64N32:   {libseccomp.ArchMIPS64N32, unix.AUDIT_ARCH_MIPS64N32},
-	specs.ArchMIPSEL:      {libseccomp.ArchMIPSEL, unix.AUDIT_ARCH_MIPSEL},
-	specs.ArchMIPSEL64:    {libseccomp.ArchMIPSEL64, unix.AUDIT_ARCH_MIPSEL64},
-	specs.ArchMIPSEL64N32: {libseccomp.ArchMIPSEL64N32, unix.AUDIT_ARCH_MIPSEL64N32},
-	specs.ArchPPC:         {libseccomp.ArchPPC, unix.AUDIT_ARCH_PPC},
-	specs.ArchPPC64:       {libseccomp.ArchPPC64, unix.AUDIT_ARCH_PPC64},
-	specs.ArchPPC64LE:     {libseccomp.ArchPPC64LE, unix.AUDIT_ARCH_PPC64LE},
-	specs.ArchS390:        {libseccomp.ArchS390, unix.AUDIT_ARCH_S390},
-	specs.ArchS390X:       {libseccomp.ArchS390X, unix.AUDIT_ARCH_S390X},
-	specs.ArchPARISC:      {libseccomp.ArchPARISC, unix.AUDIT_ARCH_PARISC},
-	specs.ArchPARISC64:    {libseccomp.ArchPARISC64, unix.AUDIT_ARCH_PARISC64},
-	specs.ArchRISCV64:     {libseccomp.ArchRISCV64, unix.AUDIT_ARCH_RISCV64},
-	specs.ArchLOONGARCH64: {libseccomp.ArchLOONGARCH64, unix.AUDIT_ARCH_LOONGARCH64},
-	specs.ArchM68K:        {libseccomp.ArchM68K, unix.AUDIT_ARCH_M68K},
-	specs.ArchSH:          {libseccomp.ArchSH, unix.AUDIT_ARCH_SHEL}, // libseccomp's SH is little-endian
-	specs.ArchSHEB:        {libseccomp.ArchSHEB, unix.AUDIT_ARCH_SH},
+	specs.ArchX86:         newArch(specs.ArchX86, false, false),
+	specs.ArchX86_64:      newArch(specs.ArchX86_64, true, false),
+	specs.ArchX32:         newArch(specs.ArchX32, false, false), // x86_64 numbers with bit 30 set
+	specs.ArchARM:         newArch(specs.ArchARM, false, false),
+	specs.ArchAARCH64:     newArch(specs.ArchAARCH64, true, false),
+	specs.ArchMIPS:        newArch(specs.ArchMIPS, false, true),
+	specs.ArchMIPS64:      newArch(specs.ArchMIPS64, true, true),
+	specs.ArchMIPS64N32:   newArch(specs.ArchMIPS64N32, false, true),
+	specs.ArchMIPSEL:      newArch(specs.ArchMIPSEL, false, false),
+	specs.ArchMIPSEL64:    newArch(specs.ArchMIPSEL64, true, false),
+	specs.ArchMIPSEL64N32: newArch(specs.ArchMIPSEL64N32, false, false),
+	specs.ArchPPC:         newArch(specs.ArchPPC, false, true),
+	specs.ArchPPC64:       newArch(specs.ArchPPC64, true, true),
+	specs.ArchPPC64LE:     newArch(specs.ArchPPC64LE, true, false),
+	specs.ArchS390:        newArch(specs.ArchS390, false, true),
+	specs.ArchS390X:       newArch(specs.ArchS390X, true, true),
+	specs.ArchPARISC:      newArch(specs.ArchPARISC, false, true),
+	specs.ArchPARISC64:    newArch(specs.ArchPARISC64, true, true),
+	specs.ArchRISCV64:     newArch(specs.ArchRISCV64, true, false),
+	specs.ArchLOONGARCH64: newArch(specs.ArchLOONGARCH64, true, false),
+	specs.ArchM68K:        newArch(specs.ArchM68K, false, true),
+	specs.ArchSH:          newArch(specs.ArchSH, false, false), // libseccomp's SH is little-endian
+	specs.ArchSHEB:        newArch(specs.ArchSHEB, false, true),
+}
+
+func newArch(name specs.Arch, bits64, bigEndian bool) arch {
+	t := tableFor(string(name))
+	if t == nil {
+		panic("seccomp: no syscall table entry for " + string(name)) // a generator bug
+	}
+	return arch{table: t, audit: t.audit, bits64: bits64, bigEndian: bigEndian}
 }
 
 // flagTsync is not among specs-go's constants, but the spec lists it.
@@ -76,18 +112,6 @@ var flags = map[specs.LinuxSeccompFlag]uint{
 	specs.LinuxSeccompFlagLog:              unix.SECCOMP_FILTER_FLAG_LOG,
 	specs.LinuxSeccompFlagSpecAllow:        unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
 	specs.LinuxSeccompFlagWaitKillableRecv: unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-}
-
-// kernelActions names each action for SECCOMP_GET_ACTION_AVAIL.
-var kernelActions = map[libseccomp.ScmpAction]uint32{
-	libseccomp.ActKillThread:  unix.SECCOMP_RET_KILL_THREAD,
-	libseccomp.ActKillProcess: unix.SECCOMP_RET_KILL_PROCESS,
-	libseccomp.ActTrap:        unix.SECCOMP_RET_TRAP,
-	libseccomp.ActErrno:       unix.SECCOMP_RET_ERRNO,
-	libseccomp.ActTrace:       unix.SECCOMP_RET_TRACE,
-	libseccomp.ActAllow:       unix.SECCOMP_RET_ALLOW,
-	libseccomp.ActLog:         unix.SECCOMP_RET_LOG,
-	libseccomp.ActNotify:      unix.SECCOMP_RET_USER_NOTIF,
 }
 
 func sortedNames[K ~string, V any](m map[K]V) []string {

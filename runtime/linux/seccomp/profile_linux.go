@@ -3,16 +3,17 @@ package seccomp
 import (
 	"fmt"
 
+	"runtime"
+
 	"github.com/berth-oci/berth/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
-// profile is a linux.seccomp object checked and converted to libseccomp's
+// profile is a linux.seccomp object checked and converted to the kernel's
 // values; nothing in it still needs validating.
 type profile struct {
-	defaultAction libseccomp.ScmpAction
+	defaultAction action
 	archs         []archUse // native first, no duplicates
 	flags         []flagUse
 	notify        bool // some rule uses SCMP_ACT_NOTIFY
@@ -37,8 +38,8 @@ type flagUse struct {
 type rule struct {
 	field        string
 	names        []string
-	action       libseccomp.ScmpAction
-	alternatives [][]libseccomp.ScmpCondition
+	action       action
+	alternatives [][]condition
 }
 
 const (
@@ -55,7 +56,7 @@ func parse(cfg *specs.LinuxSeccomp) (*profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if def == libseccomp.ActNotify {
+	if def == actNotify {
 		return nil, invalid("defaultAction", "SCMP_ACT_NOTIFY cannot be the default action: the runtime's own syscalls would wait for an agent that has no listener fd yet")
 	}
 	p := &profile{defaultAction: def}
@@ -70,7 +71,7 @@ func parse(cfg *specs.LinuxSeccomp) (*profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r.action == libseccomp.ActNotify {
+		if r.action == actNotify {
 			p.notify = true
 		}
 		p.rules = append(p.rules, r)
@@ -82,27 +83,27 @@ func parse(cfg *specs.LinuxSeccomp) (*profile, error) {
 }
 
 // toAction converts an action and its errno (errnoRet or defaultErrnoRet).
-func toAction(field string, name specs.LinuxSeccompAction, errnoField string, errnoRet *uint) (libseccomp.ScmpAction, error) {
+func toAction(field string, name specs.LinuxSeccompAction, errnoField string, errnoRet *uint) (action, error) {
 	act, ok := actions[name]
 	if !ok {
-		return libseccomp.ActInvalid, invalid(field, "unknown action %q", name)
+		return 0, invalid(field, "unknown action %q", name)
 	}
 	switch act {
-	case libseccomp.ActErrno, libseccomp.ActTrace:
+	case actErrno, actTrace:
 		code, limit := uint(unix.EPERM), uint(maxErrno)
-		if act == libseccomp.ActTrace {
+		if act == actTrace {
 			limit = maxTraceData
 		}
 		if errnoRet != nil {
 			code = *errnoRet
 		}
 		if code > limit {
-			return libseccomp.ActInvalid, invalid(errnoField, "%d is out of range for %s (0-%d)", code, name, limit)
+			return 0, invalid(errnoField, "%d is out of range for %s (0-%d)", code, name, limit)
 		}
-		return act.SetReturnCode(int16(uint16(code))), nil
+		return act | action(code), nil
 	default:
 		if errnoRet != nil {
-			return libseccomp.ActInvalid, invalid(errnoField, "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s", name)
+			return 0, invalid(errnoField, "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s", name)
 		}
 		return act, nil
 	}
@@ -114,31 +115,47 @@ func parseArchs(names []specs.Arch) ([]archUse, error) {
 		return nil, err
 	}
 	uses := []archUse{native}
-	seen := map[libseccomp.ScmpArch]bool{native.scmp: true}
+	seen := map[specs.Arch]bool{native.name: true}
 	for i, name := range names {
 		a, ok := archs[name]
+		field := fmt.Sprintf("architectures[%d]", i)
 		if !ok {
-			return nil, invalid(fmt.Sprintf("architectures[%d]", i), "unknown architecture %q", name)
+			return nil, invalid(field, "unknown architecture %q", name)
 		}
-		if !seen[a.scmp] {
-			seen[a.scmp] = true
-			uses = append(uses, archUse{arch: a, name: name, field: fmt.Sprintf("architectures[%d]", i)})
+		if seen[name] {
+			continue
 		}
+		seen[name] = true
+		if !a.table.known {
+			return nil, unavailable(field, "the syscall tables of libseccomp %s have no %s", tablesVersion, name)
+		}
+		if a.bigEndian != native.bigEndian {
+			// libseccomp refuses it too: one filter, one byte order
+			return nil, unavailable(field, "%s cannot join a filter for %s: its byte order differs", name, native.name)
+		}
+		uses = append(uses, archUse{arch: a, name: name, field: field})
 	}
 	return uses, nil
 }
 
+// goArchs names the architecture a Go port runs on.
+var goArchs = map[string]specs.Arch{
+	"386": specs.ArchX86, "amd64": specs.ArchX86_64, "arm": specs.ArchARM, "arm64": specs.ArchAARCH64,
+	"mips": specs.ArchMIPS, "mipsle": specs.ArchMIPSEL, "mips64": specs.ArchMIPS64, "mips64le": specs.ArchMIPSEL64,
+	"ppc64": specs.ArchPPC64, "ppc64le": specs.ArchPPC64LE, "s390x": specs.ArchS390X,
+	"riscv64": specs.ArchRISCV64, "loong64": specs.ArchLOONGARCH64,
+}
+
 func nativeArch() (archUse, error) {
-	scmp, err := libseccomp.GetNativeArch()
-	if err != nil {
-		return archUse{}, fmt.Errorf("seccomp: native architecture: %w", err)
+	name, ok := goArchs[runtime.GOARCH]
+	if !ok {
+		return archUse{}, fmt.Errorf("seccomp: native architecture %s has no SCMP_ARCH_ name: %w", runtime.GOARCH, errdefs.ErrNotImplemented)
 	}
-	for name, a := range archs {
-		if a.scmp == scmp {
-			return archUse{arch: a, name: name}, nil
-		}
+	a := archs[name]
+	if !a.table.known {
+		return archUse{}, fmt.Errorf("seccomp: native architecture %s: the syscall tables of libseccomp %s have none: %w", name, tablesVersion, errdefs.ErrNotImplemented)
 	}
-	return archUse{}, fmt.Errorf("seccomp: native architecture %s has no SCMP_ARCH_ name: %w", scmp, errdefs.ErrNotImplemented)
+	return archUse{arch: a, name: name}, nil
 }
 
 func parseFlags(names []specs.LinuxSeccompFlag) ([]flagUse, error) {
@@ -167,7 +184,7 @@ func parseRule(field string, sc specs.LinuxSyscall) (rule, error) {
 		}
 		// runc refuses this too: the runtime hands the listener fd over
 		// with write(2) after loading the filter.
-		if act == libseccomp.ActNotify && name == "write" {
+		if act == actNotify && name == "write" {
 			return rule{}, invalid(fmt.Sprintf("%s.names[%d]", field, j), "SCMP_ACT_NOTIFY cannot be used for write: the runtime needs it to hand the listener fd over")
 		}
 	}

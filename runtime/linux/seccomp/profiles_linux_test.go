@@ -157,7 +157,7 @@ func TestEnosysInARealProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := lastSyscalls(p)[libseccomp.ArchAMD64]
+	last := lastSyscalls(p)[specs.ArchX86_64]
 	// statmount and listmount (Linux 6.8) only read, and fail on NULL.
 	var newer []uintptr
 	for _, nr := range []uintptr{457, 458} {
