@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
 	"os"
@@ -183,5 +184,48 @@ func TestPullPlatform(t *testing.T) {
 	}
 	if got, err := e.EnsureImage(ctx, "localhost/multi:multi", PullNever, &ocispec.Platform{OS: "linux", Architecture: "amd64"}); err != nil || got.ID != amd[0].ID {
 		t.Fatalf("EnsureImage of the stored platform: %v", err)
+	}
+}
+
+// TestSnapshotParentsAsBelow pulls an image whose upper layer carries a
+// file but not its directory: the layers unpack side by side, and that
+// directory in the upper snapshot copies the lower layer's (overlayfs
+// shows the upper directory's mode), not a guessed 0755.
+func TestSnapshotParentsAsBelow(t *testing.T) {
+	ctx := context.Background()
+	e := openTest(t)
+	dir := filepath.Join(t.TempDir(), "layout")
+	l, err := layout.Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := testimage.Build(ctx, l.Store(), testimage.Options{Layers: [][]testimage.File{
+		{{Name: "d/", Mode: 0o700, Typeflag: tar.TypeDir}},
+		{{Name: "d/f", Body: []byte("f"), Mode: 0o644}},
+		{{Name: "d/g", Body: []byte("g"), Mode: 0o644}, {Name: "n/h", Body: []byte("h"), Mode: 0o644}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Tag(ctx, img.Manifest, "parents"); err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := e.Pull(ctx, "oci:"+dir+":parents", PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := imgs[0].ChainIDs
+	for _, c := range []struct {
+		chain int
+		path  string
+		mode  os.FileMode
+	}{{1, "d", 0o700}, {2, "d", 0o700}, {2, "n", 0o755}} {
+		fi, err := os.Stat(filepath.Join(e.snaps.Path(chain[c.chain]), c.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != c.mode {
+			t.Errorf("layer %d: %s has mode %o, want %o", c.chain+1, c.path, fi.Mode().Perm(), c.mode)
+		}
 	}
 }

@@ -113,6 +113,27 @@ func (e *Engine) unpack(ctx context.Context, m *ocispec.Manifest, diffIDs, chain
 	made := map[digest.Digest]snapshotRecord{}
 	results := make([]snapshotRecord, len(chain))
 	need := make([]bool, len(chain))
+	// Layers are applied side by side; one that needs a directory it does
+	// not carry waits for the layers below it, to make it as they show it.
+	// They were started before it (g.Go blocks at the limit), so the wait
+	// ends.
+	done := make([]chan struct{}, len(chain))
+	failed := make([]bool, len(chain))
+	lowers := func(i int) func() ([]string, error) {
+		return func() ([]string, error) {
+			var dirs []string
+			for j := i - 1; j >= 0; j-- {
+				if done[j] != nil {
+					<-done[j]
+					if failed[j] {
+						return nil, fmt.Errorf("layer %d below failed", j+1)
+					}
+				}
+				dirs = append(dirs, e.snaps.Path(chain[j]))
+			}
+			return dirs, nil
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, c := range chain {
@@ -120,12 +141,14 @@ func (e *Engine) unpack(ctx context.Context, m *ocispec.Manifest, diffIDs, chain
 			continue
 		}
 		need[i] = true
+		done[i] = make(chan struct{})
 		g.Go(func() error {
-			rec, err := e.unpackLayer(gctx, m.Layers[i], diffIDs[i], c)
+			defer close(done[i])
+			rec, err := e.unpackLayer(gctx, m.Layers[i], diffIDs[i], c, lowers(i))
 			if i > 0 {
 				rec.Parent = chain[i-1]
 			}
-			results[i] = rec
+			results[i], failed[i] = rec, err != nil
 			return err
 		})
 	}
@@ -141,7 +164,7 @@ func (e *Engine) unpack(ctx context.Context, m *ocispec.Manifest, diffIDs, chain
 }
 
 // unpackLayer applies one layer blob into the snapshot chain.
-func (e *Engine) unpackLayer(ctx context.Context, desc ocispec.Descriptor, diffID, chain digest.Digest) (snapshotRecord, error) {
+func (e *Engine) unpackLayer(ctx context.Context, desc ocispec.Descriptor, diffID, chain digest.Digest, lowers func() ([]string, error)) (snapshotRecord, error) {
 	rec := snapshotRecord{DiffID: diffID, Created: time.Now().UTC()}
 	created, err := e.snaps.Create(ctx, chain, func(dir string) error {
 		ra, err := e.content.ReaderAt(ctx, desc)
@@ -155,7 +178,8 @@ func (e *Engine) unpackLayer(ctx context.Context, desc ocispec.Descriptor, diffI
 		}
 		res, err := layer.Apply(ctx, dir, content.NewReader(ra), layer.ApplyOptions{
 			MediaType: desc.MediaType, Digest: desc.Digest, DiffID: diffID, Format: layer.Overlay, MaxSize: limit,
-			Warn: func(msg string) { e.warn("layer %s: %s", desc.Digest, msg) },
+			LowerDirsFunc: lowers,
+			Warn:          func(msg string) { e.warn("layer %s: %s", desc.Digest, msg) },
 		})
 		rec.Size = res.Size
 		return err

@@ -51,6 +51,7 @@ func Apply(ctx context.Context, root string, r io.Reader, opts ApplyOptions) (re
 			return res, err
 		}
 	}
+	fs.lowerFunc = opts.LowerDirsFunc
 	s, err := newVerifiedStream(r, &opts)
 	if err != nil {
 		return res, err

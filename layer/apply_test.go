@@ -476,3 +476,42 @@ func TestApplyOverlayLowerDirs(t *testing.T) {
 	mustExist(t, merged+"/o/c/new")
 	mustExist(t, merged+"/x")
 }
+
+// TestApplyOverlayLowerDirsFunc gives the lower layers only on demand: a
+// layer that carries every directory it needs never asks, one that does
+// not asks once and gets what the lower layers show, and an error from
+// the function fails the apply.
+func TestApplyOverlayLowerDirsFunc(t *testing.T) {
+	fixture.RequireRoot(t)
+	tmp := t.TempDir()
+	l1, l2, l3, l4 := tmp+"/l1", tmp+"/l2", tmp+"/l3", tmp+"/l4"
+	calls := 0
+	apply := func(dir string, lower func() ([]string, error), entries ...ent) error {
+		t.Helper()
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Apply(context.Background(), dir, bytes.NewReader(mkTar(t, entries...)), ApplyOptions{Format: Overlay, LowerDirsFunc: lower})
+		return err
+	}
+	counted := func(dirs ...string) func() ([]string, error) {
+		return func() ([]string, error) { calls++; return dirs, nil }
+	}
+	if err := apply(l1, nil, dir("a/").with(func(h *tar.Header) { h.Mode, h.Uid, h.Gid = 0o750, 5, 6 })); err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(l2, counted(l1), dir("a/"), reg("a/x", "x")); err != nil || calls != 0 {
+		t.Fatalf("a layer carrying its directories: err %v, %d calls for lower layers", err, calls)
+	}
+	if err := apply(l3, counted(l2, l1), reg("a/y", "y"), reg("a/z", "z")); err != nil || calls != 1 {
+		t.Fatalf("a layer needing a directory: err %v, %d calls for lower layers, want 1", err, calls)
+	}
+	if st := statT(t, l3+"/a"); st.Mode&0o7777 != 0o755 || st.Uid != 0 {
+		// l2's a (0755 root) is the nearest: it is what the merged view shows.
+		t.Errorf("l3/a: mode %o uid %d, want l2's 755 and 0", st.Mode&0o7777, st.Uid)
+	}
+	failing := func() ([]string, error) { return nil, errors.New("layer below failed") }
+	if err := apply(l4, failing, reg("b/y", "y")); err == nil || !strings.Contains(err.Error(), "layer below failed") {
+		t.Fatalf("apply with failing lower layers: %v", err)
+	}
+}

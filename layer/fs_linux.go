@@ -39,9 +39,10 @@ type rootFS struct {
 	// lower, for an Overlay-format layer, says what a directory the layer
 	// needs but does not carry looks like below; implied learns of each
 	// directory made that way, whose times are set at the end.
-	lower   *lowerLayers
-	implied func(dirMeta)
-	warn    func(format string, args ...any)
+	lower     *lowerLayers
+	lowerFunc func() ([]string, error) // gives lower once needed
+	implied   func(dirMeta)
+	warn      func(format string, args ...any)
 }
 
 // node names one file for the metadata methods: name inside directory fd,
@@ -109,6 +110,18 @@ func (r *rootFS) dir(p string, create bool) (int, error) {
 // layers, as the directory they show there, because overlayfs shows the
 // upper directory's attributes.
 func (r *rootFS) mkdirParent(dirfd int, rel, name string) error {
+	if r.lower == nil && r.lowerFunc != nil {
+		dirs, err := r.lowerFunc()
+		r.lowerFunc = nil
+		if err != nil {
+			return fmt.Errorf("lower layers: %w", err)
+		}
+		if len(dirs) > 0 {
+			if r.lower, err = openLowerLayers(dirs); err != nil {
+				return err
+			}
+		}
+	}
 	if r.lower != nil {
 		st, xattrs, ok, err := r.lower.dir(rel)
 		if err != nil {

@@ -59,6 +59,11 @@ type ApplyOptions struct {
 	// instead of root's 0755: overlayfs shows the upper directory's
 	// attributes. Without LowerDirs such a directory is made 0755.
 	LowerDirs []string
+	// LowerDirsFunc, instead of LowerDirs, gives them only when the
+	// layer first needs a directory it does not carry: layers can then be
+	// applied side by side, each waiting for those below it only if it
+	// must (most never do).
+	LowerDirsFunc func() ([]string, error)
 	// UIDMap and GIDMap shift ownership for a user-namespaced container:
 	// an entry's owner is the container ID; the file gets the host ID.
 	// An ID outside a non-empty mapping is an error.
@@ -104,7 +109,10 @@ func (o *ApplyOptions) validate() error {
 	if o.Format != Tree && o.Format != Overlay {
 		return fmt.Errorf("apply format %v: %w", o.Format, errdefs.ErrInvalidArgument)
 	}
-	if len(o.LowerDirs) > 0 && o.Format != Overlay {
+	if len(o.LowerDirs) > 0 && o.LowerDirsFunc != nil {
+		return fmt.Errorf("lower layer directories given both as a list and as a function: %w", errdefs.ErrInvalidArgument)
+	}
+	if (len(o.LowerDirs) > 0 || o.LowerDirsFunc != nil) && o.Format != Overlay {
 		return fmt.Errorf("lower layer directories with format %v: only the overlay format has them: %w", o.Format, errdefs.ErrInvalidArgument)
 	}
 	if o.MaxSize < 0 {
