@@ -108,10 +108,7 @@ func (e *Engine) checkCreate(ctx context.Context, o *CreateOptions) error {
 		return err
 	}
 	if o.Network == "" {
-		o.Network = NetworkNone
-		if len(o.Publish) > 0 {
-			o.Network = NetworkBridge
-		}
+		o.Network = defaultNetwork(len(o.Publish) > 0)
 	}
 	return e.checkNetwork(ctx, o)
 }

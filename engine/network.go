@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/berth-oci/berth/engine/network"
 	"github.com/berth-oci/berth/errdefs"
@@ -34,6 +36,26 @@ func (e *Engine) applyNetwork(s *specs.Spec, o *CreateOptions, netns string) {
 		ns = append(ns, n)
 	}
 	s.Linux.Namespaces = ns
+}
+
+// defaultNetwork is the network of a container that names none: the
+// default bridge, as podman's, for root where the CNI plugins are
+// installed; otherwise none (a rootless store has no bridge), unless ports
+// are published, which need the bridge and say so when it fails.
+func defaultNetwork(publish bool) string {
+	if publish || (os.Geteuid() == 0 && hasBridgePlugin()) {
+		return NetworkBridge
+	}
+	return NetworkNone
+}
+
+func hasBridgePlugin() bool {
+	for _, d := range network.DefaultPluginDirs {
+		if _, err := os.Stat(filepath.Join(d, "bridge")); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // usesNetwork reports whether containers of mode join a network (bridge,

@@ -44,7 +44,7 @@ func (f *createFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.privileged, "privileged", false, "give every capability and device, no seccomp")
 	fs.StringArrayVar(&f.securityOpt, "security-opt", nil, "seccomp=PROFILE|unconfined, no-new-privileges")
 	fs.BoolVar(&f.init, "init", false, "run an init that reaps zombies and forwards signals")
-	fs.StringVar(&f.network, "network", "", "network: none (the default; bridge with -p), host, bridge, or a network of berth network create")
+	fs.StringVar(&f.network, "network", "", "network: bridge (the default for root; none without root), none, host, or a network of berth network create")
 	fs.StringVar(&f.network, "net", "", "same as --network")
 	fs.StringArrayVarP(&f.publish, "publish", "p", nil, "publish a port: [[IP:][HOSTPORT]:]PORT[/PROTO] (through a network)")
 	fs.StringVar(&f.pull, "pull", "missing", "pull the image: always, missing or never")

@@ -113,8 +113,13 @@ func TestEngineSecurity(t *testing.T) {
 	if out := s.ok("wait", "sleeper"); out != "143\n" {
 		t.Errorf("status of a command stopped through --init: %q", out)
 	}
-	// Networks: none has only lo; host shares the host's.
-	if out := s.ok("run", "--rm", imgBusybox, "sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"); out != "lo\n" {
+	// Networks: the default bridge (as podman's, for root) gives eth0;
+	// none has only lo; host shares the host's.
+	devs := "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort"
+	if out := s.ok("run", "--rm", imgBusybox, "sh", "-c", devs); out != "eth0\nlo\n" {
+		t.Errorf("default network: %q", out)
+	}
+	if out := s.ok("run", "--rm", "--network", "none", imgBusybox, "sh", "-c", devs); out != "lo\n" {
 		t.Errorf("--network none: %q", out)
 	}
 	hostname, _ := os.Hostname()
