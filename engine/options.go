@@ -52,9 +52,10 @@ type CreateOptions struct {
 	// Init runs a minimal init as the container's first process that
 	// reaps zombies and forwards signals to the command.
 	Init bool `json:"init,omitempty"`
-	// Network is none (the default, bridge when ports are published),
-	// host, bridge (the default network) or the name of a network of
-	// berth network create; Publish maps ports, through a network.
+	// Network is bridge (the default network; what "" means for root
+	// with the CNI plugins, see defaultNetwork), none, host or the name of
+	// a network of berth network create; Publish maps ports, through a
+	// network.
 	Network string            `json:"network,omitempty"`
 	Publish []PortMapping     `json:"publish,omitempty"`
 	Labels  map[string]string `json:"labels,omitempty"`
