@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/berth-oci/berth/engine/network"
@@ -39,9 +40,10 @@ func (e *Engine) applyNetwork(s *specs.Spec, o *CreateOptions, netns string) {
 }
 
 // defaultNetwork is the network of a container that names none: the
-// default bridge, as podman's, for root where the CNI plugins are
-// installed; otherwise none (a rootless store has no bridge), unless ports
-// are published, which need the bridge and say so when it fails.
+// default bridge, as podman's, for root where the CNI plugins and
+// iptables are installed; otherwise none (a rootless store has no
+// bridge), unless ports are published, which need the bridge and say so
+// when it fails.
 func defaultNetwork(publish bool) string {
 	if publish || (os.Geteuid() == 0 && hasBridgePlugin()) {
 		return NetworkBridge
@@ -49,7 +51,13 @@ func defaultNetwork(publish bool) string {
 	return NetworkNone
 }
 
+// hasBridgePlugin reports whether the default bridge can work here: the
+// CNI bridge plugin is installed, and iptables, which it and the portmap
+// and firewall plugins drive.
 func hasBridgePlugin() bool {
+	if _, err := exec.LookPath("iptables"); err != nil {
+		return false
+	}
 	for _, d := range network.DefaultPluginDirs {
 		if _, err := os.Stat(filepath.Join(d, "bridge")); err == nil {
 			return true
