@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 
 	"github.com/berth-oci/berth/engine/network"
 	"github.com/berth-oci/berth/errdefs"
@@ -45,25 +43,10 @@ func (e *Engine) applyNetwork(s *specs.Spec, o *CreateOptions, netns string) {
 // bridge), unless ports are published, which need the bridge and say so
 // when it fails.
 func defaultNetwork(publish bool) string {
-	if publish || (os.Geteuid() == 0 && hasBridgePlugin()) {
+	if publish || (os.Geteuid() == 0 && network.BridgeAvailable()) {
 		return NetworkBridge
 	}
 	return NetworkNone
-}
-
-// hasBridgePlugin reports whether the default bridge can work here: the
-// CNI bridge plugin is installed, and iptables, which it and the portmap
-// and firewall plugins drive.
-func hasBridgePlugin() bool {
-	if _, err := exec.LookPath("iptables"); err != nil {
-		return false
-	}
-	for _, d := range network.DefaultPluginDirs {
-		if _, err := os.Stat(filepath.Join(d, "bridge")); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // usesNetwork reports whether containers of mode join a network (bridge,

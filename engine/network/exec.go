@@ -2,6 +2,8 @@ package network
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/containernetworking/cni/pkg/invoke"
@@ -19,6 +21,38 @@ type sbinExec struct{ invoke.DefaultExec }
 
 func (e *sbinExec) ExecPlugin(ctx context.Context, pluginPath string, stdin []byte, environ []string) ([]byte, error) {
 	return e.DefaultExec.ExecPlugin(ctx, pluginPath, stdin, withSbin(environ))
+}
+
+// BridgeAvailable reports whether the default bridge can work here: the
+// bridge plugin is in one of DefaultPluginDirs, and iptables, which it and
+// the portmap and firewall plugins run, is on the PATH they get.
+func BridgeAvailable() bool {
+	return findPlugin(DefaultPluginDirs, "bridge") && onPluginPath("iptables")
+}
+
+func findPlugin(dirs []string, name string) bool {
+	for _, d := range dirs {
+		if isExecutable(filepath.Join(d, name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// onPluginPath reports whether name is a program on the PATH the plugins
+// run with (withSbin).
+func onPluginPath(name string) bool {
+	for _, kv := range withSbin(os.Environ()) {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return findPlugin(filepath.SplitList(v), name)
+		}
+	}
+	return false
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
 // withSbin returns environ with /usr/sbin and /sbin added to PATH where
