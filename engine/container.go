@@ -118,12 +118,7 @@ func (e *Engine) container(r *containerRecord) *Container {
 	}
 	c.State = e.currentState(r.ID)
 	c.Command = c.State.Command
-	c.Ports = r.Options.Publish
-	if len(c.Ports) > 0 {
-		if a := e.attachment(context.Background(), r); a != nil {
-			c.Ports = a.Ports
-		}
-	}
+	c.Ports = e.ports(context.Background(), r)
 	return c
 }
 
