@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,9 +45,9 @@ func unsupported(format string, args ...any) error {
 }
 
 // validate checks what the runtime must refuse before creating anything,
-// and returns warnings for what it may only log (capabilities it cannot
+// and returns notes for what it may only log (capabilities it cannot
 // grant).
-func validate(spec *specs.Spec, rootfs string) (warnings []string, err error) {
+func validate(spec *specs.Spec, rootfs string) (notes []note, err error) {
 	if err := checkVersion(spec.Version); err != nil {
 		return nil, err
 	}
@@ -62,14 +64,14 @@ func validate(spec *specs.Spec, rootfs string) (warnings []string, err error) {
 		return nil, err
 	}
 	if spec.Process != nil {
-		if warnings, err = validateProcess(spec.Process, hasUserNS(spec)); err != nil {
+		if notes, err = validateProcess(spec.Process, hasUserNS(spec)); err != nil {
 			return nil, err
 		}
 	}
 	if err := validateHooks(spec.Hooks); err != nil {
 		return nil, err
 	}
-	return warnings, validateUnsupported(spec)
+	return notes, validateUnsupported(spec)
 }
 
 // checkVersion accepts every 1.x version: the spec keeps compatibility
@@ -112,7 +114,7 @@ func validateNamespaces(spec *specs.Spec) error {
 	return nil
 }
 
-func validateProcess(p *specs.Process, inUserNS bool) ([]string, error) {
+func validateProcess(p *specs.Process, inUserNS bool) ([]note, error) {
 	if len(p.Args) == 0 {
 		return nil, invalid("process.args is empty")
 	}
@@ -147,7 +149,7 @@ func validateProcess(p *specs.Process, inUserNS bool) ([]string, error) {
 	if p.ExecCPUAffinity != nil {
 		return nil, unsupported("process.execCPUAffinity")
 	}
-	return capabilityWarnings(p.Capabilities, inUserNS)
+	return capabilityNotes(p.Capabilities, inUserNS)
 }
 
 // hasUserNS reports whether the container has a user namespace of its own
@@ -162,15 +164,24 @@ func hasUserNS(spec *specs.Spec) bool {
 	return false
 }
 
-// capabilityWarnings names the capabilities that will not be granted:
+// note is something validate found that the runtime only logs.
+type note struct {
+	level slog.Level
+	msg   string
+}
+
+// capabilityNotes names the capabilities that will not be granted:
 // unknown to the kernel, or beyond what the container's init can hold —
 // the runtime's permitted set, or in a user namespace of the container's
-// own (where its root has every capability) the bounding set.
-func capabilityWarnings(c *specs.LinuxCapabilities, inUserNS bool) ([]string, error) {
+// own (where its root has every capability) the bounding set — as
+// warnings; and the ambient ones the kernel will not raise, at debug
+// level: runc's own default config asks for three such (ambient without
+// inheritable) and runc says nothing.
+func capabilityNotes(c *specs.LinuxCapabilities, inUserNS bool) ([]note, error) {
 	sets, unknown := caps.FromSpec(c)
-	var w []string
+	var w []note
 	for _, n := range unknown {
-		w = append(w, "capability "+n+" is unknown to this kernel: not granted")
+		w = append(w, note{slog.LevelWarn, "capability " + n + " is unknown to this kernel: not granted"})
 	}
 	_, limit, _, err := caps.Current()
 	if inUserNS {
@@ -181,32 +192,22 @@ func capabilityWarnings(c *specs.LinuxCapabilities, inUserNS bool) ([]string, er
 	}
 	_, dropped := sets.Grantable(limit)
 	for _, n := range dropped {
-		w = append(w, "capability "+n+" is outside what the container can hold: not granted")
+		w = append(w, note{slog.LevelWarn, "capability " + n + " is outside what the container can hold: not granted"})
 	}
 	if amb := sets.Ambient &^ (sets.Permitted & sets.Inheritable); amb != 0 {
 		for i := 0; i < 64; i++ {
 			if amb.Has(i) {
-				w = append(w, ambientNotRaised+caps.Name(i))
+				w = append(w, note{slog.LevelDebug, "ambient capability " + caps.Name(i) + " is not both permitted and inheritable: not raised"})
 			}
 		}
 	}
 	return w, nil
 }
 
-// ambientNotRaised starts the note on an ambient capability the kernel
-// will not raise. runc's own default config asks for three such (ambient
-// without inheritable) and runc says nothing: the note is logged at debug
-// level, not as a warning on every run.
-const ambientNotRaised = "ambient capability not raised, as it is not both permitted and inheritable: "
-
-// logWarnings logs what validate found that only deserves a log line.
-func (r *Runtime) logWarnings(id string, warnings []string) {
-	for _, w := range warnings {
-		if strings.HasPrefix(w, ambientNotRaised) {
-			r.log().Debug(w, "id", id)
-			continue
-		}
-		r.log().Warn(w, "id", id)
+// logNotes logs what validate found, each at its level.
+func (r *Runtime) logNotes(id string, notes []note) {
+	for _, n := range notes {
+		r.log().Log(context.Background(), n.level, n.msg, "id", id)
 	}
 }
 

@@ -44,7 +44,6 @@ type CreateOpts struct {
 // container is created; the init is left to whoever reaps orphans.
 func (r *Runtime) Create(ctx context.Context, id string, o CreateOpts) error {
 	warmUp()
-	// The init is left running, unreaped, to whoever reaps orphans.
 	_, err := r.create(ctx, id, o, nil)
 	return err
 }
@@ -143,11 +142,11 @@ func (r *Runtime) newRecord(id, bundle string) (*record, error) {
 			rootfs = filepath.Join(bundle, rootfs)
 		}
 	}
-	warnings, err := validate(spec, rootfs)
+	notes, err := validate(spec, rootfs)
 	if err != nil {
 		return nil, err
 	}
-	r.logWarnings(id, warnings)
+	r.logNotes(id, notes)
 	return &record{
 		ID:      id,
 		Bundle:  bundle,

@@ -35,11 +35,11 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOpts) (int, error) 
 	if st != specs.StateRunning && !(st == statusPaused && o.IgnorePaused) {
 		return 1, wrongState(id, st, "running", "exec")
 	}
-	warnings, err := validateProcess(o.Process, hasUserNS(rec.Spec))
+	notes, err := validateProcess(o.Process, hasUserNS(rec.Spec))
 	if err != nil {
 		return 1, err
 	}
-	r.logWarnings(id, warnings)
+	r.logNotes(id, notes)
 	spec := *rec.Spec
 	spec.Process = o.Process
 	s := &starter{r: r, rec: &record{ID: rec.ID, Bundle: rec.Bundle, Rootfs: rec.Rootfs, Spec: &spec, Cgroup: rec.Cgroup},
