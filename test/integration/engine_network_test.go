@@ -21,16 +21,8 @@ import (
 // default network), publishes its port on a host port the engine picks,
 // fetches a page through it, and checks nothing is left after rm.
 func TestEngineBridge(t *testing.T) {
-	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
-		t.Skip("containernetworking-plugins is not installed")
-	}
-	s, _ := withImages(t)
-	n := os.Getpid() % 200
-	name := fmt.Sprintf("bt%d", os.Getpid())
-	s.ok("network", "create", "--subnet", fmt.Sprintf("10.213.%d.0/24", n), "--interface-name", name, name)
-	t.Cleanup(func() { s.berth("network", "rm", "-f", name) })
-	www := t.TempDir()
-	os.WriteFile(filepath.Join(www, "index.html"), []byte("served by berth\n"), 0o644)
+	s, name, subnet := ownNetwork(t, "bt", 213)
+	www := webRoot(t, "served by berth\n")
 	s.ok("run", "-d", "--name", "web", "--network", name, "-p", "127.0.0.1::80", "-v", www+":/www:ro",
 		imgBusybox, "httpd", "-f", "-p", "80", "-h", "/www")
 	port := s.ok("port", "web")
@@ -54,7 +46,7 @@ func TestEngineBridge(t *testing.T) {
 		t.Errorf("page: %q", body)
 	}
 	ip := s.ok("container", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", "web")
-	if !strings.HasPrefix(ip, fmt.Sprintf("10.213.%d.", n)) {
+	if !strings.HasPrefix(ip, strings.TrimSuffix(subnet, "0/24")) {
 		t.Errorf("the container's address %q is not on its network", ip)
 	}
 	if out := s.ok("exec", "web", "sh", "-c", "grep web /etc/hosts | cut -f1"); out != ip {
@@ -76,22 +68,14 @@ func TestEngineBridge(t *testing.T) {
 // published with -p 18080:80 serves its page to curl on 127.0.0.1:18080,
 // and ps shows the mapping.
 func TestEnginePublishFixedPort(t *testing.T) {
-	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
-		fixture.Unmet(t, "containernetworking-plugins is not installed")
-	}
 	curl := fixture.RequireTool(t, "curl")
 	if l, err := net.Listen("tcp", "127.0.0.1:18080"); err != nil {
 		t.Fatalf("port 18080 is taken on this host before the test: %v", err)
 	} else {
 		l.Close()
 	}
-	s, _ := withImages(t)
-	n := (os.Getpid() + 100) % 200
-	name := fmt.Sprintf("bf%d", os.Getpid())
-	s.ok("network", "create", "--subnet", fmt.Sprintf("10.214.%d.0/24", n), "--interface-name", name, name)
-	t.Cleanup(func() { s.berth("network", "rm", "-f", name) })
-	www := t.TempDir()
-	os.WriteFile(filepath.Join(www, "index.html"), []byte("fixed port\n"), 0o644)
+	s, name, _ := ownNetwork(t, "bf", 214)
+	www := webRoot(t, "fixed port\n")
 	s.ok("run", "-d", "--name", "web18080", "--network", name, "-p", "18080:80", "-v", www+":/www:ro",
 		imgBusybox, "httpd", "-f", "-p", "80", "-h", "/www")
 	t.Cleanup(func() { s.berth("rm", "-f", "web18080") })
@@ -111,4 +95,31 @@ func TestEnginePublishFixedPort(t *testing.T) {
 	if out, err := exec.Command(curl, "-fsS", "--max-time", "1", "http://127.0.0.1:18080/").CombinedOutput(); err == nil {
 		t.Errorf("port 18080 still serves after rm: %s", out)
 	}
+}
+
+// ownNetwork makes a network for the test alone, with berth network
+// create: a bridge named prefix+pid on a /24 of 10.second.0.0/16, so that
+// no other test or the host's default network shares it. It returns the
+// store (with the test images), the network's name and its subnet.
+func ownNetwork(t *testing.T, prefix string, second int) (*engStore, string, string) {
+	t.Helper()
+	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
+		fixture.Unmet(t, "containernetworking-plugins is not installed")
+	}
+	s, _ := withImages(t)
+	name := fmt.Sprintf("%s%d", prefix, os.Getpid())
+	subnet := fmt.Sprintf("10.%d.%d.0/24", second, os.Getpid()%200)
+	s.ok("network", "create", "--subnet", subnet, "--interface-name", name, name)
+	t.Cleanup(func() { s.berth("network", "rm", "-f", name) })
+	return s, name, subnet
+}
+
+// webRoot is a directory holding index.html with page, for httpd -h.
+func webRoot(t *testing.T, page string) string {
+	t.Helper()
+	www := t.TempDir()
+	if err := os.WriteFile(filepath.Join(www, "index.html"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return www
 }
