@@ -17,15 +17,15 @@ import (
 )
 
 // Compiling a podman-sized profile costs ~0.4 ms (it was ~10 ms with
-// libseccomp), on every create, for the same few profiles again and again. The runtime keeps
-// what it compiled under Root, one file per profile:
+// libseccomp), on every create, for the same few profiles again and again.
+// The runtime keeps what it compiled under Root, one file per profile:
 //
 //	@seccomp/<key>: sha256(key || filter) || filter
 //
 // where filter is seccomp.Filter's MarshalBinary and key the hex SHA-256 of
 // everything the compiled program depends on: the profile, the runtime
-// binary (its BPF generator and the syscall tables compiled into it) and the kernel (the
-// flags and actions it offers). A file is written to a temporary name and
+// binary (its BPF generator and the syscall tables compiled into it) and
+// the kernel (the flags and actions it offers). A file is written to a temporary name and
 // renamed into place, and read back only when its checksum and its shape
 // (UnmarshalBinary) hold: a torn or foreign file is a miss, never a
 // filter. Only profiles that compiled are kept, so a bad one fails as
